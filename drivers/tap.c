@@ -1,0 +1,1 @@
+/* tap.c - see tap.h */

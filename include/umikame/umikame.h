@@ -1,0 +1,126 @@
+/*
+ * umikame.h - the embeddable stack: create it, give it links, feed it frames and time.
+ *
+ * A stack is single-threaded and passive (DESIGN.md): it never sleeps, never reads a clock and
+ * never starts threads. Its owner
+ *   - adds interfaces with a transmit callback (umk_if_add) and brings them up (umk_if_up),
+ *   - hands it received frames (umk_input / umk_input_pkt),
+ *   - tells it the time (umk_timers_run) and asks when to call next (umk_next_deadline).
+ * Management (addresses, routes, neighbors, settings, counters) is in <umikame/mgmt.h>.
+ */
+#ifndef UMIKAME_UMIKAME_H
+#define UMIKAME_UMIKAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UMK_API __attribute__((visibility("default")))
+
+/* Time in milliseconds on a monotonic clock chosen by the owner. */
+typedef uint64_t umk_time_t;
+#define UMK_TIME_NEVER UINT64_MAX
+
+struct umk_stack;
+struct umk_pkt;
+
+enum umk_log_level { UMK_LOG_ERR = 0, UMK_LOG_WARN, UMK_LOG_INFO, UMK_LOG_DEBUG };
+
+/*
+ * Bounds on every table the stack keeps. Each is counted when hit (`umk stats`) and can be
+ * changed at run time with `umk conf set global KEY VALUE` (except the packet pools).
+ */
+struct umk_limits {
+	uint32_t max_neighbors;       /* neighbor cache entries, all interfaces */
+	uint32_t max_neighbor_queue;  /* packets queued per INCOMPLETE entry (RFC 4861 7.2.2) */
+	uint32_t max_routes;          /* routing table entries */
+	uint32_t max_default_routers; /* default router list, per interface */
+	uint32_t max_prefixes;        /* prefix list, per interface */
+	uint32_t max_addrs;           /* addresses per interface */
+	uint32_t max_groups;          /* multicast groups per interface */
+	uint32_t max_reasm_queues;    /* fragment reassembly queues */
+	uint32_t max_reasm_bytes;     /* bytes held by reassembly, all queues */
+	uint32_t reasm_timeout;       /* ms; RFC 8200 4.5: 60 s */
+	uint32_t max_pmtu_entries;    /* path MTU cache */
+	uint32_t icmp6_rate;          /* ICMPv6 errors per second (RFC 4443 2.4 f) */
+	uint32_t icmp6_burst;         /* token bucket depth */
+	uint32_t max_loopback_queue;  /* packets sent to ourselves awaiting delivery */
+};
+
+struct umk_stack_config {
+	uint64_t seed;               /* seeds the stack's PRNG (RFC 4861 random delays, ...) */
+	uint8_t secret_key[32];      /* RFC 7217 secret_key; all zero = derive from seed */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
+	int log_level;               /* enum umk_log_level; messages above it are not formatted */
+	uint32_t pool_small;         /* 2 KiB packet buffers */
+	uint32_t pool_medium;        /* 10 KiB packet buffers (jumbo frames) */
+	uint32_t pool_large;         /* 66 KiB packet buffers (reassembly, big sends) */
+	struct umk_limits limits;
+};
+
+/* Fills a config with the defaults (RFC values, modest table sizes). */
+UMK_API void umk_stack_config_defaults(struct umk_stack_config *cfg);
+
+/* Creates a stack; NULL on allocation failure. `now` is the owner's clock. */
+UMK_API struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t now);
+UMK_API void umk_stack_free(struct umk_stack *s);
+
+/* ---- interfaces ---------------------------------------------------------------------- */
+
+#define UMK_IFNAMSIZ 16
+
+struct umk_link_ops {
+	/* Sends one complete Ethernet frame. The stack keeps ownership of the bytes. Returns 0, or
+	 * a negative errno (counted as an output drop). */
+	int (*transmit)(void *ctx, const void *frame, size_t len);
+};
+
+struct umk_if_params {
+	const char *name;
+	uint8_t lladdr[6];           /* Ethernet address */
+	uint32_t mtu;                /* link MTU, at least 1280 */
+	const struct umk_link_ops *ops;
+	void *ctx;                   /* passed to ops */
+};
+
+/* Adds an interface (down). Returns its ifindex (>= 1) or a negative errno. */
+UMK_API int umk_if_add(struct umk_stack *s, const struct umk_if_params *p);
+/* Brings an interface up: link-local address, DAD, router solicitation, MLD. */
+UMK_API int umk_if_up(struct umk_stack *s, int ifindex);
+UMK_API int umk_if_down(struct umk_stack *s, int ifindex);
+/* Interface lookup by name; 0 when there is none. */
+UMK_API int umk_if_index(struct umk_stack *s, const char *name);
+UMK_API const char *umk_if_name(struct umk_stack *s, int ifindex);
+
+/* ---- frames ---------------------------------------------------------------------------- */
+
+/* A packet buffer from the stack's pool, with room for `len` bytes of frame (NULL if the pool
+ * is empty). A driver reads a frame straight into umk_pkt_data(), sets the length and hands
+ * it to umk_input_pkt(), which consumes it. */
+UMK_API struct umk_pkt *umk_pkt_alloc(struct umk_stack *s, size_t len);
+UMK_API uint8_t *umk_pkt_data(struct umk_pkt *pkt);
+UMK_API size_t umk_pkt_room(const struct umk_pkt *pkt);
+UMK_API void umk_pkt_set_len(struct umk_pkt *pkt, size_t len);
+UMK_API void umk_pkt_free(struct umk_stack *s, struct umk_pkt *pkt);
+
+/* Processes one received Ethernet frame. umk_input_pkt consumes pkt; umk_input copies. */
+UMK_API void umk_input_pkt(struct umk_stack *s, int ifindex, struct umk_pkt *pkt);
+UMK_API void umk_input(struct umk_stack *s, int ifindex, const void *frame, size_t len);
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+/* Advances the stack's clock to `now` (never backwards) and runs every timer that is due. */
+UMK_API void umk_timers_run(struct umk_stack *s, umk_time_t now);
+/* The earliest time a timer is due, or UMK_TIME_NEVER. */
+UMK_API umk_time_t umk_next_deadline(struct umk_stack *s);
+UMK_API umk_time_t umk_now(const struct umk_stack *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

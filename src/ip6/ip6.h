@@ -1,0 +1,97 @@
+/*
+ * ip6.h - the IPv6 data path between the modules: what input hands to upper layers, how
+ * anything is sent, and the hooks the datapath offers to ND, addrconf and MLD.
+ * Implementation: ip6/input.c (RFC 8200 header chain), ip6/output.c (source selection, next
+ * hop, fragmentation), ip6/frag6.c (RFC 8200 4.5 reassembly, RFC 5722/6946/7112),
+ * ip6/icmp6.c (RFC 4443), ip6/route6.c, ip6/pmtu.c (RFC 8201), ip6/select.c (RFC 6724).
+ */
+#ifndef UMK_IP6_IP6_H
+#define UMK_IP6_IP6_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct umk_stack;
+struct umk_pkt;
+struct umk_if;
+
+/* What ip6_input learned about a packet, handed to the upper-layer handler with pkt->data
+ * at the upper-layer header and pkt->len its length. pkt->net_off still locates the IPv6
+ * header (and the whole original packet, for ICMPv6 errors). */
+struct ip6_rx {
+	struct umk_if *ifp;
+	struct in6_addr src, dst;
+	uint8_t hlim;
+	uint8_t tclass;
+	uint32_t flowlabel;
+	uint8_t nxt;                  /* upper-layer protocol */
+	uint32_t nxt_off;             /* offset from buf of the byte holding nxt (for errors) */
+	unsigned flags;               /* IP6_RX_* */
+};
+#define IP6_RX_DST_MCAST     0x01 /* destination is multicast */
+#define IP6_RX_FRAGMENTED    0x02 /* reassembled */
+#define IP6_RX_ROUTER_ALERT  0x04 /* Hop-by-Hop Router Alert (RFC 2711) was present */
+#define IP6_RX_HBH           0x08 /* had a Hop-by-Hop header */
+#define IP6_RX_DST_TENTATIVE 0x10 /* destination is one of our tentative addresses */
+
+/* How to send. src all zero: choose by RFC 6724. zone: the interface of a scoped
+ * destination (RFC 4007). oif: force the interface (multicast, ND). */
+struct ip6_tx {
+	struct in6_addr src;
+	struct in6_addr dst;
+	int zone;
+	int oif;
+	uint8_t nxt;                  /* protocol of pkt's payload */
+	int16_t hlim;                 /* -1: the interface's CurHopLimit (1 for multicast) */
+	uint8_t tclass;
+	uint32_t flowlabel;
+	int32_t csum_off;             /* >= 0: fill the upper-layer checksum at this offset */
+	unsigned flags;               /* IP6_TX_* */
+};
+#define IP6_TX_DONTFRAG   0x01    /* never fragment (RFC 3542 IPV6_DONTFRAG) */
+#define IP6_TX_MINMTU     0x02    /* fragment to 1280 (RFC 3542 IPV6_USE_MIN_MTU) */
+#define IP6_TX_SRC_UNSPEC 0x04    /* src :: is intended (DAD probes, MLD before an address) */
+#define IP6_TX_RTALERT    0x08    /* add a Hop-by-Hop Router Alert (MLD, RFC 3810 5) */
+#define IP6_TX_NOLOOP     0x10    /* no local copy of multicast we are a member of */
+
+/* Inits an ip6_tx with defaults (hlim -1, csum_off -1). */
+void ip6_tx_init(struct ip6_tx *tx, uint8_t nxt);
+
+void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt); /* consumes */
+
+/* Sends pkt (pkt->data at the upper-layer header). Consumes pkt. 0 or a negative errno
+ * (-ENETUNREACH no route, -EHOSTUNREACH, -EMSGSIZE with DONTFRAG, -ENOBUFS). */
+int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx);
+
+/* RFC 6724 section 5 source selection for dst out of ifp. 0 or -EADDRNOTAVAIL. */
+int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
+		      struct in6_addr *src);
+
+/* Sends an ICMPv6 message already built at pkt->data (type, code, body; checksum is filled
+ * here). Counts it by type. Consumes pkt. */
+int icmp6_send(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_tx *tx);
+
+/* RFC 4443 2.4 error generation about the packet at pkt->net_off (received on
+ * pkt->ifindex): applies the rules (never about an error or a multicast packet except PTB
+ * and Parameter Problem code 2, no unspecified/multicast source, rate limit, 1280 bytes).
+ * Consumes pkt. */
+void icmp6_error(struct umk_stack *s, struct umk_pkt *pkt, uint8_t type, uint8_t code,
+		 uint32_t param);
+
+/* The path MTU towards dst (the link MTU when nothing is known). */
+uint32_t pmtu_get(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst);
+
+/* Address scope per RFC 4007/4291 (UMK_SCOPE_* values; multicast from its scope field). */
+int in6_scope(const struct in6_addr *a);
+
+/* Helpers on addresses. */
+void in6_solicited_node(const struct in6_addr *a, struct in6_addr *snm);
+bool in6_prefix_eq(const struct in6_addr *a, const struct in6_addr *b, unsigned plen);
+
+int ip6_init(struct umk_stack *s);   /* also icmp6, frag6, route6, pmtu state */
+void ip6_fini(struct umk_stack *s);
+void ip6_if_attach(struct umk_stack *s, struct umk_if *ifp);
+void ip6_if_detach(struct umk_stack *s, struct umk_if *ifp);
+
+#endif

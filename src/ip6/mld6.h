@@ -1,0 +1,33 @@
+/*
+ * mld6.h - Multicast Listener Discovery, listener side: MLDv2 (RFC 3810) with MLDv1
+ * (RFC 2710) compatibility. Every group the stack joins (all-nodes excepted, RFC 3810 6)
+ * is reported. Implementation: ip6/mld6.c, wire format wire/mld.c.
+ */
+#ifndef UMK_IP6_MLD6_H
+#define UMK_IP6_MLD6_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+struct umk_stack;
+struct umk_pkt;
+struct umk_if;
+struct ip6_rx;
+
+int mld_init(struct umk_stack *s);
+void mld_fini(struct umk_stack *s);
+void mld_if_attach(struct umk_stack *s, struct umk_if *ifp);  /* joins ff02::1 */
+void mld_if_detach(struct umk_stack *s, struct umk_if *ifp);
+void mld_if_up(struct umk_stack *s, struct umk_if *ifp);      /* (re)send reports */
+void mld_if_down(struct umk_stack *s, struct umk_if *ifp);
+
+/* Reference-counted membership (EXCLUDE {} per RFC 3810 for any-source joins).
+ * 0, -ENOSPC (table full, counted), -ENOENT (leave of a group not joined). */
+int mld_join(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
+int mld_leave(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
+bool mld_is_member(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
+
+/* Query, Report (v1/v2), Done: types 130, 131, 132, 143. Checksum verified. Consumes. */
+void mld_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx);
+
+#endif
