@@ -48,4 +48,24 @@ void nd6_confirm(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr 
 bool nd6_probably_reachable(struct umk_stack *s, struct umk_if *ifp,
 			    const struct in6_addr *addr);
 
+/* The default router list of ifp (RFC 4861 6.3.4), for display and tests. */
+struct nd6_router_info {
+	struct in6_addr addr;
+	int pref;                     /* RFC 4191: -1, 0, 1 */
+	uint32_t lifetime;            /* seconds left */
+};
+int nd6_router_list(struct umk_stack *s, struct umk_if *ifp,
+		    int (*cb)(void *ctx, const struct nd6_router_info *), void *ctx);
+
+/* RFC 8106 DNS configuration learned from RAs on ifp: RDNSS servers and DNSSL domains. */
+struct nd6_dns_info {
+	bool domain;                  /* false: RDNSS server `addr`; true: DNSSL `name` */
+	struct in6_addr addr;
+	const char *name;
+	struct in6_addr router;       /* who advertised it */
+	uint32_t lifetime;            /* seconds left, UINT32_MAX infinite */
+};
+int nd6_dns_list(struct umk_stack *s, struct umk_if *ifp,
+		 int (*cb)(void *ctx, const struct nd6_dns_info *), void *ctx);
+
 #endif
