@@ -1,1 +1,124 @@
-int main(void) { return 0; }
+/*
+ * umk.c - the umikame CLI: `umk [-s SOCKPATH] [-j] OBJECT COMMAND ...`. It only speaks the
+ * control protocol (src/ctl/); the grammar is src/ctl/cmd.c, shared with umikamed's -c file.
+ * Exit status: 0 done, 1 the daemon refused or failed, 2 a usage error (ping: see ping.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "umk.h"
+
+#define DEFAULT_SOCKET "/run/umikame/umikamed.sock"
+
+void umk_err(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("umk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *umk_strerror(int err, const char *msg)
+{
+	if (msg && msg[0])
+		return msg;
+	if (err == ENOSYS || err == EOPNOTSUPP)
+		return "not implemented yet";
+	if (err == EPROTO)
+		return "protocol error talking to umikamed";
+	return strerror(err);
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: umk [-s SOCKPATH] [-j] OBJECT COMMAND ...\n"
+	      "  link show [[dev] IF]\n"
+	      "  addr show [[dev] IF]\n"
+	      "  addr add|del ADDR/PLEN dev IF\n"
+	      "  route show\n"
+	      "  route add|del PREFIX/PLEN|default [via GW[%IF]] [dev IF] [metric N]\n"
+	      "  neigh show [[dev] IF]\n"
+	      "  neigh add ADDR lladdr MAC dev IF [router]\n"
+	      "  neigh del ADDR dev IF\n"
+	      "  neigh flush [[dev] IF]\n"
+	      "  conf show [IF|global]\n"
+	      "  conf get IF|global KEY\n"
+	      "  conf set IF|global KEY VALUE\n"
+	      "  ping [-c N] [-s SIZE] [-i SECONDS] [-W SECONDS] [-I IF] [-t HLIM] DEST[%IF]\n"
+	      "  stats\n"
+	      "options:\n"
+	      "  -s SOCKPATH  control socket (default $UMIKAME_SOCKET, else " DEFAULT_SOCKET ")\n"
+	      "  -j           JSON output\n"
+	      "  -h           this help\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = NULL;
+	bool json = false;
+	int i = 1;
+
+	/* our options come before OBJECT; what follows belongs to the command (ping -s ...) */
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "-j") == 0 || strcmp(o, "--json") == 0) {
+			json = true;
+		} else if (strcmp(o, "-s") == 0) {
+			if (++i == argc) {
+				umk_err("\"-s\" needs a socket path");
+				return 2;
+			}
+			sock = argv[i];
+		} else if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			umk_err("unknown option \"%s\"", o);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	struct ctl_cmd cmd;
+	char err[256];
+	if (ctl_cmd_parse(argc - i, argv + i, &cmd, err, sizeof(err))) {
+		umk_err("%s", err);
+		return 2;
+	}
+	if (cmd.is_help) {
+		usage(stdout);
+		return 0;
+	}
+	if (!sock)
+		sock = getenv("UMIKAME_SOCKET");
+	if (!sock || !sock[0])
+		sock = DEFAULT_SOCKET;
+
+	struct ctl_client *c = malloc(sizeof(*c));
+	if (!c) {
+		umk_err("out of memory");
+		return 1;
+	}
+	int e = client_connect(c, sock);
+	if (e) {
+		umk_err("cannot connect to %s: %s", sock, strerror(-e));
+		free(c);
+		return cmd.is_ping ? 2 : 1;
+	}
+	char what[64];
+	snprintf(what, sizeof(what), "%s%s%s", argv[i], i + 1 < argc && !cmd.is_ping ? " " : "",
+		 i + 1 < argc && !cmd.is_ping ? argv[i + 1] : "");
+	int status = cmd.is_ping ? ping_run(c, &cmd.ping) : show_run(c, &cmd, what, json);
+	client_close(c);
+	free(c);
+	return status;
+}

@@ -1,0 +1,85 @@
+/*
+ * umikamed.h - the daemon's parts and how they meet:
+ *   umikamed.c  options, the stack and its TAPs, the epoll loop, signals, logging
+ *   server.c    the control socket: clients, their bounded buffers, message framing
+ *   handlers.c  one function per request type, calling <umikame/mgmt.h>
+ *   config.c    the -c file: umk command lines, checked whole, then applied
+ *   secret.c    the per-machine RFC 7217 secret key
+ */
+#ifndef UMIKAMED_H
+#define UMIKAMED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <umikame/mgmt.h>
+
+#include "ctl/msg.h"
+#include "ctl/req.h"
+
+#define UMKD_MAX_TAPS       16
+#define UMKD_MAX_CLIENTS    64
+#define UMKD_OUT_HIGH       (1u << 20)   /* stop reading a client's requests above this */
+#define UMKD_OUT_MAX        (16u << 20)  /* a reply that would pass this fails with ENOBUFS */
+#define UMKD_DEFAULT_SOCKET "/run/umikame/umikamed.sock"
+#define UMKD_SECRET_FILE    "/var/lib/umikame/secret_key"
+
+struct tap;
+struct client;
+
+struct daemon {
+	struct umk_stack *stack;
+	struct tap *taps[UMKD_MAX_TAPS];
+	int ntaps;
+	int epfd, timerfd, sigfd, listen_fd;
+	char sockpath[108];
+	bool foreground;
+	int log_level;
+	struct client *clients;
+	int nclients;
+	uid_t uid;
+	uint64_t events_dropped;    /* echo events a slow client did not take */
+	uint64_t bad_messages;
+};
+
+/* Logging: stderr with timestamps in the foreground, syslog otherwise. */
+void dlog(struct daemon *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Where replies of one request go: a client's output buffer, or the config loader. */
+struct reply_sink {
+	/* Takes one complete message; -ENOBUFS when it cannot. */
+	int (*emit)(void *ctx, const uint8_t *msg, size_t len);
+	void *ctx;
+	struct client *client;      /* the asking client (echo events go back to it), or NULL */
+	int last_errno;             /* set from the final ERROR, for the config loader */
+	char last_errmsg[256];
+};
+
+/* Handles one parsed request message; every path emits exactly one final ERROR or DONE. */
+void handle_request(struct daemon *d, const struct ctl_msg *m, struct reply_sink *sink);
+/* Sends an ERROR reply: errno (positive, 0 = success) and an optional message. */
+void reply_error(struct reply_sink *sink, uint32_t seq, int err, const char *msg);
+
+/* umikamed.c: the TAP drivers' counters, through the stats walk's callback. */
+int daemon_tap_stats(struct daemon *d,
+		     int (*cb)(void *ctx, const char *group, const char *name, uint64_t value),
+		     void *ctx);
+
+/* server.c */
+int server_open(struct daemon *d, char *err, size_t errlen);
+void server_close(struct daemon *d);
+void server_accept(struct daemon *d);
+void server_client_event(struct daemon *d, struct client *c, uint32_t events);
+/* Claims an echo identifier for c; -EADDRINUSE when another client holds it. */
+int server_echo_claim(struct daemon *d, struct client *c, uint16_t ident);
+void server_echo_event(void *ctx, const struct umk_echo_event *ev);
+
+/* config.c: 0, or -1 after printing "FILE:LINE: reason". check_only: parse and check names. */
+int config_load(struct daemon *d, const char *path, char *const ifnames[], int nifnames,
+		bool check_only);
+
+/* secret.c: fills key from path (creating it); never fails, falls back to a random key. */
+void secret_key_load(struct daemon *d, const char *path, uint8_t key[32]);
+
+#endif

@@ -1,0 +1,573 @@
+/*
+ * cmd.c - the `umk` grammar (see cmd.h): one table row per OBJECT COMMAND, each with the
+ * function that reads its arguments. Keywords follow iproute2 (dev, via, metric, lladdr) so a
+ * line reads like `ip -6`; ping takes iputils' options.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/cmd.h"
+
+/* The words after OBJECT COMMAND, consumed left to right. */
+struct words {
+	int argc, i;
+	char *const *argv;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct words *w, const char *fmt, const char *arg)
+{
+	snprintf(w->err, w->errlen, fmt, arg);
+	return -1;
+}
+
+static const char *next(struct words *w) { return w->i < w->argc ? w->argv[w->i++] : NULL; }
+static bool more(const struct words *w) { return w->i < w->argc; }
+
+/* The value of a keyword such as `dev`: missing is an error naming the keyword. */
+static const char *value_of(struct words *w, const char *kw)
+{
+	const char *v = next(w);
+	if (!v)
+		fail(w, "\"%s\" needs an argument", kw);
+	return v;
+}
+
+bool ctl_parse_addr(const char *text, struct in6_addr *a, char zone[CTL_IFNAMSIZ])
+{
+	char buf[INET6_ADDRSTRLEN + CTL_IFNAMSIZ];
+	if (strlen(text) >= sizeof(buf))
+		return false;
+	strcpy(buf, text);
+	char *pct = strchr(buf, '%');
+	zone[0] = 0;
+	if (pct) {
+		*pct = 0;
+		if (!pct[1] || strlen(pct + 1) >= CTL_IFNAMSIZ)
+			return false;
+		strcpy(zone, pct + 1);
+	}
+	return inet_pton(AF_INET6, buf, a) == 1;
+}
+
+bool ctl_parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return strlen(text) == 17;
+}
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	if (!*s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long x = strtoul(s, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool parse_seconds(const char *s, double *v)
+{
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return false;
+	char *end;
+	errno = 0;
+	double x = strtod(s, &end);
+	if (errno || *end || !isfinite(x) || x < 0 || x > 86400.0 * 365)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool is_link_local(const struct in6_addr *a)
+{
+	return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
+}
+
+static bool is_multicast_ll(const struct in6_addr *a)
+{
+	return a->s6_addr[0] == 0xff && (a->s6_addr[1] & 0x0f) <= 2;
+}
+
+static int set_ifname(struct words *w, char dst[CTL_IFNAMSIZ], const char *name)
+{
+	if (!name[0] || strlen(name) >= CTL_IFNAMSIZ)
+		return fail(w, "invalid interface name \"%s\"", name);
+	if (dst[0] && strcmp(dst, name) != 0)
+		return fail(w, "conflicting interfaces for \"%s\"", name);
+	strcpy(dst, name);
+	return 0;
+}
+
+/* ADDR[%IF][/PLEN]: the zone, if any, becomes the interface. */
+static int read_prefix(struct words *w, struct ctl_req *r, const char *text, bool need_plen,
+		       unsigned default_plen)
+{
+	char buf[INET6_ADDRSTRLEN + CTL_IFNAMSIZ + 8], zone[CTL_IFNAMSIZ];
+	if (strlen(text) >= sizeof(buf))
+		return fail(w, "invalid address \"%s\"", text);
+	strcpy(buf, text);
+	char *slash = strchr(buf, '/');
+	unsigned long plen = default_plen;
+	if (slash) {
+		*slash = 0;
+		if (!parse_ulong(slash + 1, 128, &plen))
+			return fail(w, "invalid prefix length in \"%s\"", text);
+	} else if (need_plen) {
+		return fail(w, "missing prefix length in \"%s\"", text);
+	}
+	if (!ctl_parse_addr(buf, &r->addr, zone))
+		return fail(w, "invalid address \"%s\"", text);
+	if (zone[0] && set_ifname(w, r->ifname, zone))
+		return -1;
+	r->has_addr = true;
+	r->prefixlen = (uint8_t)plen;
+	return 0;
+}
+
+/* Like `ip -6 route`: a prefix must not have bits set past its length. */
+static bool host_bits_clear(const struct in6_addr *a, unsigned plen)
+{
+	for (unsigned bit = plen; bit < 128; bit++)
+		if (a->s6_addr[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}
+
+/* [dev] IF as the only optional argument of a show/flush. */
+static int read_optional_dev(struct words *w, struct ctl_req *r)
+{
+	const char *a = next(w);
+	if (!a)
+		return 0;
+	if (strcmp(a, "dev") == 0 && !(a = value_of(w, "dev")))
+		return -1;
+	if (set_ifname(w, r->ifname, a))
+		return -1;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+static int need_dev(struct words *w, struct ctl_req *r)
+{
+	if (!r->ifname[0])
+		return fail(w, "%s", "missing \"dev IF\"");
+	return 0;
+}
+
+/* ---- one function per OBJECT COMMAND ---- */
+
+static int link_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_LINK_LIST;
+	return read_optional_dev(w, &c->req);
+}
+
+static int addr_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_ADDR_LIST;
+	return read_optional_dev(w, &c->req);
+}
+
+static int addr_change(struct words *w, struct ctl_cmd *c, uint16_t type)
+{
+	struct ctl_req *r = &c->req;
+	r->type = type;
+	const char *a = next(w);
+	if (!a)
+		return fail(w, "%s", "missing address");
+	if (read_prefix(w, r, a, false, 128))
+		return -1;
+	while (more(w)) {
+		const char *kw = next(w);
+		if (strcmp(kw, "dev") == 0) {
+			const char *v = value_of(w, kw);
+			if (!v || set_ifname(w, r->ifname, v))
+				return -1;
+		} else {
+			return fail(w, "unexpected argument \"%s\"", kw);
+		}
+	}
+	return need_dev(w, r);
+}
+
+static int addr_add(struct words *w, struct ctl_cmd *c) { return addr_change(w, c, CTL_MSG_ADDR_ADD); }
+static int addr_del(struct words *w, struct ctl_cmd *c) { return addr_change(w, c, CTL_MSG_ADDR_DEL); }
+
+static int route_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_ROUTE_LIST;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
+{
+	struct ctl_req *r = &c->req;
+	r->type = type;
+	const char *a = next(w);
+	if (!a)
+		return fail(w, "%s", "missing prefix");
+	if (strcmp(a, "default") == 0) {
+		memset(&r->addr, 0, sizeof(r->addr));
+		r->prefixlen = 0;
+		r->has_addr = true;
+	} else {
+		if (read_prefix(w, r, a, false, 128))
+			return -1;
+		if (!host_bits_clear(&r->addr, r->prefixlen))
+			return fail(w, "invalid prefix \"%s\": bits set past the prefix length", a);
+	}
+	while (more(w)) {
+		const char *kw = next(w), *v = value_of(w, kw);
+		if (!v)
+			return -1;
+		if (strcmp(kw, "dev") == 0) {
+			if (set_ifname(w, r->ifname, v))
+				return -1;
+		} else if (strcmp(kw, "via") == 0) {
+			if (r->has_gateway)
+				return fail(w, "%s", "repeated \"via\"");
+			if (!ctl_parse_addr(v, &r->gateway, r->gw_ifname))
+				return fail(w, "invalid gateway \"%s\"", v);
+			r->has_gateway = true;
+		} else if (strcmp(kw, "metric") == 0 && type == CTL_MSG_ROUTE_ADD) {
+			unsigned long m;
+			if (!parse_ulong(v, UINT32_MAX, &m))
+				return fail(w, "invalid metric \"%s\"", v);
+			r->metric = (uint32_t)m;
+			r->has_metric = true;
+		} else {
+			return fail(w, "unexpected argument \"%s\"", kw);
+		}
+	}
+	if (r->has_gateway && is_link_local(&r->gateway)) {
+		/* RFC 4007 6: a link-local gateway means nothing without its link */
+		if (!r->gw_ifname[0] && !r->ifname[0])
+			return fail(w, "%s", "link-local gateway needs a zone: via ADDR%IF or dev IF");
+		if (r->gw_ifname[0] && r->ifname[0] && strcmp(r->gw_ifname, r->ifname) != 0)
+			return fail(w, "gateway zone \"%s\" differs from dev", r->gw_ifname);
+	}
+	if (!r->has_gateway && !r->ifname[0])
+		return fail(w, "%s", "missing \"via GW\" or \"dev IF\"");
+	return 0;
+}
+
+static int route_add(struct words *w, struct ctl_cmd *c) { return route_change(w, c, CTL_MSG_ROUTE_ADD); }
+static int route_del(struct words *w, struct ctl_cmd *c) { return route_change(w, c, CTL_MSG_ROUTE_DEL); }
+
+static int neigh_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_NEIGH_LIST;
+	return read_optional_dev(w, &c->req);
+}
+
+static int neigh_flush(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_NEIGH_FLUSH;
+	const char *a = w->i < w->argc ? w->argv[w->i] : NULL;
+	if (a && strcmp(a, "all") == 0) {
+		w->i++;
+		if (more(w))
+			return fail(w, "unexpected argument \"%s\"", next(w));
+		return 0;
+	}
+	return read_optional_dev(w, &c->req);
+}
+
+static int neigh_change(struct words *w, struct ctl_cmd *c, uint16_t type)
+{
+	struct ctl_req *r = &c->req;
+	r->type = type;
+	const char *a = next(w);
+	char zone[CTL_IFNAMSIZ];
+	if (!a)
+		return fail(w, "%s", "missing address");
+	if (!ctl_parse_addr(a, &r->addr, zone))
+		return fail(w, "invalid address \"%s\"", a);
+	if (zone[0] && set_ifname(w, r->ifname, zone))
+		return -1;
+	r->has_addr = true;
+	bool have_ll = false;
+	while (more(w)) {
+		const char *kw = next(w);
+		if (strcmp(kw, "router") == 0 && type == CTL_MSG_NEIGH_ADD) {
+			r->router = true;
+			continue;
+		}
+		const char *v = value_of(w, kw);
+		if (!v)
+			return -1;
+		if (strcmp(kw, "dev") == 0) {
+			if (set_ifname(w, r->ifname, v))
+				return -1;
+		} else if (strcmp(kw, "lladdr") == 0 && type == CTL_MSG_NEIGH_ADD) {
+			if (!ctl_parse_mac(v, r->lladdr))
+				return fail(w, "invalid link-layer address \"%s\"", v);
+			have_ll = true;
+		} else {
+			return fail(w, "unexpected argument \"%s\"", kw);
+		}
+	}
+	if (type == CTL_MSG_NEIGH_ADD && !have_ll)
+		return fail(w, "%s", "missing \"lladdr MAC\"");
+	return need_dev(w, r);
+}
+
+static int neigh_add(struct words *w, struct ctl_cmd *c) { return neigh_change(w, c, CTL_MSG_NEIGH_ADD); }
+static int neigh_del(struct words *w, struct ctl_cmd *c) { return neigh_change(w, c, CTL_MSG_NEIGH_DEL); }
+
+/* IF or "global" */
+static int conf_target(struct words *w, struct ctl_req *r, const char *t)
+{
+	if (strcmp(t, "global") == 0) {
+		r->global = true;
+		return 0;
+	}
+	return set_ifname(w, r->ifname, t);
+}
+
+static int conf_key(struct words *w, struct ctl_req *r, const char *k)
+{
+	if (!k[0] || strlen(k) >= CTL_KEYSIZ)
+		return fail(w, "invalid key \"%s\"", k);
+	strcpy(r->key, k);
+	return 0;
+}
+
+static int conf_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_CONF_LIST;
+	const char *t = next(w);
+	if (t && conf_target(w, &c->req, t))
+		return -1;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+static int conf_get(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_CONF_GET;
+	const char *t = next(w), *k = next(w);
+	if (!t || !k)
+		return fail(w, "%s", "usage: conf get IF|global KEY");
+	if (conf_target(w, &c->req, t) || conf_key(w, &c->req, k))
+		return -1;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+static int conf_set(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_CONF_SET;
+	const char *t = next(w), *k = next(w), *v = next(w);
+	if (!t || !k || !v)
+		return fail(w, "%s", "usage: conf set IF|global KEY VALUE");
+	if (conf_target(w, &c->req, t) || conf_key(w, &c->req, k))
+		return -1;
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 0);
+	if (errno || !*v || *end)
+		return fail(w, "invalid value \"%s\"", v);
+	c->req.value = x;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+static int stats_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_STATS;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
+/* ping [-c N] [-s SIZE] [-i SECONDS] [-W SECONDS] [-I IF] [-t HLIM] DEST[%IF] */
+static int ping_parse(struct words *w, struct ctl_cmd *c)
+{
+	struct ctl_ping *p = &c->ping;
+	c->is_ping = true;
+	p->size = 56;
+	p->interval = 1.0;
+	p->wait = 10.0;
+	const char *dest = NULL;
+	while (more(w)) {
+		const char *a = next(w);
+		if (a[0] != '-' || !a[1]) {
+			if (dest)
+				return fail(w, "unexpected argument \"%s\"", a);
+			dest = a;
+			continue;
+		}
+		if (strlen(a) != 2 || !strchr("csiWIt", a[1]))
+			return fail(w, "ping: unknown option \"%s\"", a);
+		const char *v = value_of(w, a);
+		unsigned long n;
+		if (!v)
+			return -1;
+		switch (a[1]) {
+		case 'c':
+			if (!parse_ulong(v, 1ul << 31, &n) || n == 0)
+				return fail(w, "ping: invalid count \"%s\"", v);
+			p->count = (long)n;
+			break;
+		case 's':
+			/* RFC 8200 3: the payload length field bounds an echo without jumbograms */
+			if (!parse_ulong(v, 65535 - 8, &n))
+				return fail(w, "ping: invalid size \"%s\"", v);
+			p->size = (unsigned)n;
+			break;
+		case 't':
+			if (!parse_ulong(v, 255, &n) || n == 0)
+				return fail(w, "ping: invalid hop limit \"%s\"", v);
+			p->hlim = (unsigned)n;
+			break;
+		case 'i':
+			if (!parse_seconds(v, &p->interval) || p->interval < 0.001)
+				return fail(w, "ping: invalid interval \"%s\"", v);
+			break;
+		case 'W':
+			if (!parse_seconds(v, &p->wait))
+				return fail(w, "ping: invalid timeout \"%s\"", v);
+			break;
+		case 'I':
+			if (!v[0] || strlen(v) >= CTL_IFNAMSIZ)
+				return fail(w, "invalid interface name \"%s\"", v);
+			strcpy(p->oif, v);
+			break;
+		}
+	}
+	if (!dest)
+		return fail(w, "%s", "ping: missing destination");
+	if (!ctl_parse_addr(dest, &p->dst, p->zone))
+		return fail(w, "invalid address \"%s\"", dest);
+	if (!p->zone[0] && p->oif[0] && (is_link_local(&p->dst) || is_multicast_ll(&p->dst)))
+		strcpy(p->zone, p->oif);
+	return 0;
+}
+
+struct cmd_row {
+	const char *object;
+	const char *command;   /* NULL: the object takes no command word */
+	int (*parse)(struct words *w, struct ctl_cmd *c);
+	bool show;
+};
+
+static const struct cmd_row cmd_rows[] = {
+	{ "link", "show", link_show, true },
+	{ "addr", "show", addr_show, true },
+	{ "addr", "add", addr_add, false },
+	{ "addr", "del", addr_del, false },
+	{ "route", "show", route_show, true },
+	{ "route", "add", route_add, false },
+	{ "route", "del", route_del, false },
+	{ "neigh", "show", neigh_show, true },
+	{ "neigh", "add", neigh_add, false },
+	{ "neigh", "del", neigh_del, false },
+	{ "neigh", "flush", neigh_flush, false },
+	{ "conf", "show", conf_show, true },
+	{ "conf", "get", conf_get, true },
+	{ "conf", "set", conf_set, false },
+	{ "stats", "show", stats_show, true },
+	{ "ping", NULL, ping_parse, true },
+};
+
+/* Other spellings people type out of habit (ip, ndp, netstat). */
+static const struct { const char *alias, *name; } aliases[] = {
+	{ "address", "addr" }, { "a", "addr" }, { "l", "link" }, { "r", "route" },
+	{ "neighbor", "neigh" }, { "neighbour", "neigh" }, { "n", "neigh" },
+	{ "list", "show" }, { "ls", "show" }, { "delete", "del" }, { "s", "stats" },
+};
+
+static const char *canonical(const char *word)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(word, aliases[i].alias) == 0)
+			return aliases[i].name;
+	return word;
+}
+
+int ctl_cmd_parse(int argc, char *const argv[], struct ctl_cmd *cmd, char *err, size_t errlen)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	err[0] = 0;
+	struct words w = { .argc = argc, .i = 0, .argv = argv, .err = err, .errlen = errlen };
+	if (argc < 1)
+		return fail(&w, "%s", "missing object (link, addr, route, neigh, conf, ping, stats)");
+	const char *obj = canonical(argv[0]);
+	if (strcmp(obj, "help") == 0) {
+		cmd->is_help = true;
+		return 0;
+	}
+	bool known = false;
+	for (size_t i = 0; i < sizeof(cmd_rows) / sizeof(cmd_rows[0]); i++)
+		known |= strcmp(cmd_rows[i].object, obj) == 0;
+	if (!known)
+		return fail(&w, "unknown object \"%s\"", argv[0]);
+	w.i = 1;
+	const char *verb = argc > 1 ? canonical(argv[1]) : "show";
+	for (size_t i = 0; i < sizeof(cmd_rows) / sizeof(cmd_rows[0]); i++) {
+		const struct cmd_row *row = &cmd_rows[i];
+		if (strcmp(row->object, obj) != 0)
+			continue;
+		if (row->command) {
+			if (strcmp(row->command, verb) != 0)
+				continue;
+			if (argc > 1)
+				w.i = 2;
+		}
+		cmd->is_show = row->show;
+		return row->parse(&w, cmd);
+	}
+	if (strcmp(verb, "help") == 0) {
+		cmd->is_help = true;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown command \"%s\" for %s", argv[1], obj);
+	return -1;
+}
+
+int ctl_cmd_split(char *line, char *argv[], int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == max)
+			return -1;
+		argv[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = 0;
+			break;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+	return n;
+}

@@ -1,0 +1,500 @@
+/*
+ * show.c - umk's requests and their output. Human output follows `ip -6` (link, addr, route,
+ * neigh) and `netstat -s` (stats); -j prints the JSON shapes fixed by issue 2.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <umikame/mgmt.h>
+
+#include "json.h"
+#include "umk.h"
+
+struct out {
+	bool json;
+	struct json j;
+	/* addr show: the links, for ip-style headers */
+	struct umk_link_info links[64];
+	int nlinks;
+	int last_ifindex;
+	/* conf show without a target: one object per interface */
+	char last_group[64];
+	bool grouped;
+	/* stats: kept to print grouped */
+	struct stat_row { char group[64], name[64]; uint64_t value; } *stats;
+	size_t nstats, capstats;
+};
+
+static void fmt_mac(const uint8_t *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void fmt_addr(const uint8_t *a, char *buf)
+{
+	if (!inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN))
+		strcpy(buf, "?");
+}
+
+static const char *ifname_of(const struct ctl_msg *m)
+{
+	const char *n = ctl_get_str(m, A_IFNAME);
+	return n ? n : "?";
+}
+
+/* ---- link ---- */
+
+static void link_flags(unsigned flags, const char *names[3], int *n)
+{
+	*n = 0;
+	if (flags & UMK_LINK_F_MULTICAST)
+		names[(*n)++] = "MULTICAST";
+	if (flags & UMK_LINK_F_UP)
+		names[(*n)++] = "UP";
+	if (flags & UMK_LINK_F_RUNNING)
+		names[(*n)++] = "LOWER_UP";
+}
+
+static void print_link_header(const struct umk_link_info *li)
+{
+	const char *names[3];
+	int n;
+	link_flags(li->flags, names, &n);
+	printf("%d: %s: <", li->ifindex, li->name);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? "," : "", names[i]);
+	printf("> mtu %u state %s\n", li->mtu, li->flags & UMK_LINK_F_UP ? "UP" : "DOWN");
+}
+
+static void link_from_msg(const struct ctl_msg *m, struct umk_link_info *li)
+{
+	memset(li, 0, sizeof(*li));
+	uint32_t u = 0;
+	ctl_get_u32(m, A_IFINDEX, &u);
+	li->ifindex = (int)u;
+	snprintf(li->name, sizeof(li->name), "%s", ifname_of(m));
+	const uint8_t *mac = ctl_get_bytes(m, A_LLADDR);
+	if (mac)
+		memcpy(li->lladdr, mac, 6);
+	ctl_get_u32(m, A_MTU, &li->mtu);
+	ctl_get_u32(m, A_FLAGS, &u);
+	li->flags = u;
+}
+
+static int link_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	struct umk_link_info li;
+	char mac[18];
+	link_from_msg(m, &li);
+	fmt_mac(li.lladdr, mac);
+	if (o->json) {
+		const char *names[3];
+		int n;
+		link_flags(li.flags, names, &n);
+		json_begin_object(&o->j, NULL);
+		json_str(&o->j, "ifname", li.name);
+		json_int(&o->j, "ifindex", li.ifindex);
+		json_str(&o->j, "lladdr", mac);
+		json_uint(&o->j, "mtu", li.mtu);
+		json_begin_array(&o->j, "flags");
+		for (int i = 0; i < n; i++)
+			json_str(&o->j, NULL, names[i]);
+		json_end_array(&o->j);
+		json_end_object(&o->j);
+		return 0;
+	}
+	print_link_header(&li);
+	printf("    link/ether %s\n", mac);
+	return 0;
+}
+
+static int collect_link(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	if (o->nlinks < (int)(sizeof(o->links) / sizeof(o->links[0])))
+		link_from_msg(m, &o->links[o->nlinks++]);
+	return 0;
+}
+
+/* ---- addr ---- */
+
+static const struct { unsigned flag; const char *name; } addr_flag_names[] = {
+	{ UMK_ADDR_F_TENTATIVE, "tentative" }, { UMK_ADDR_F_DEPRECATED, "deprecated" },
+	{ UMK_ADDR_F_DADFAILED, "dadfailed" }, { UMK_ADDR_F_TEMPORARY, "temporary" },
+	{ UMK_ADDR_F_AUTOCONF, "autoconf" },   { UMK_ADDR_F_PERMANENT, "permanent" },
+	{ UMK_ADDR_F_OPTIMISTIC, "optimistic" },
+};
+
+static const char *scope_name(uint8_t scope)
+{
+	switch (scope) {
+	case UMK_SCOPE_HOST: return "host";
+	case UMK_SCOPE_LINK: return "link";
+	case UMK_SCOPE_SITE: return "site";
+	case UMK_SCOPE_GLOBAL: return "global";
+	default: return "unknown";
+	}
+}
+
+static void json_lft(struct json *j, const char *key, uint32_t v)
+{
+	if (v == UMK_LIFETIME_INFINITE)
+		json_str(j, key, "forever");
+	else
+		json_uint(j, key, v);
+}
+
+static void fmt_lft(uint32_t v, char *buf)
+{
+	if (v == UMK_LIFETIME_INFINITE)
+		strcpy(buf, "forever");
+	else
+		sprintf(buf, "%" PRIu32 "sec", v);
+}
+
+static int addr_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	char a[INET6_ADDRSTRLEN];
+	const uint8_t *ap = ctl_get_bytes(m, A_ADDR);
+	uint8_t plen = 0, scope = 0;
+	uint32_t flags = 0, valid = 0, pref = 0, idx = 0;
+	if (!ap)
+		return 0;
+	fmt_addr(ap, a);
+	ctl_get_u8(m, A_PREFIXLEN, &plen);
+	ctl_get_u8(m, A_SCOPE, &scope);
+	ctl_get_u32(m, A_FLAGS, &flags);
+	ctl_get_u32(m, A_VALID_LFT, &valid);
+	ctl_get_u32(m, A_PREFERRED_LFT, &pref);
+	ctl_get_u32(m, A_IFINDEX, &idx);
+	if (o->json) {
+		json_begin_object(&o->j, NULL);
+		json_str(&o->j, "ifname", ifname_of(m));
+		json_str(&o->j, "address", a);
+		json_uint(&o->j, "prefixlen", plen);
+		json_str(&o->j, "scope", scope_name(scope));
+		json_begin_array(&o->j, "flags");
+		for (size_t i = 0; i < sizeof(addr_flag_names) / sizeof(addr_flag_names[0]); i++)
+			if (flags & addr_flag_names[i].flag)
+				json_str(&o->j, NULL, addr_flag_names[i].name);
+		json_end_array(&o->j);
+		json_lft(&o->j, "valid_lft", valid);
+		json_lft(&o->j, "preferred_lft", pref);
+		json_end_object(&o->j);
+		return 0;
+	}
+	if ((int)idx != o->last_ifindex) {
+		o->last_ifindex = (int)idx;
+		bool found = false;
+		for (int i = 0; i < o->nlinks; i++)
+			if (o->links[i].ifindex == (int)idx) {
+				print_link_header(&o->links[i]);
+				found = true;
+			}
+		if (!found)
+			printf("%u: %s:\n", idx, ifname_of(m));
+	}
+	printf("    inet6 %s/%u scope %s", a, plen, scope_name(scope));
+	for (size_t i = 0; i < sizeof(addr_flag_names) / sizeof(addr_flag_names[0]); i++)
+		if (flags & addr_flag_names[i].flag)
+			printf(" %s", addr_flag_names[i].name);
+	char v[24], p[24];
+	fmt_lft(valid, v);
+	fmt_lft(pref, p);
+	printf("\n       valid_lft %s preferred_lft %s\n", v, p);
+	return 0;
+}
+
+/* ---- route ---- */
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case UMK_RTPROTO_KERNEL: return "kernel";
+	case UMK_RTPROTO_STATIC: return "static";
+	case UMK_RTPROTO_RA: return "ra";
+	case UMK_RTPROTO_REDIRECT: return "redirect";
+	default: return "unknown";
+	}
+}
+
+static int route_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	char dst[INET6_ADDRSTRLEN + 4], gw[INET6_ADDRSTRLEN];
+	const uint8_t *dp = ctl_get_bytes(m, A_ADDR), *gp = ctl_get_bytes(m, A_GATEWAY);
+	uint8_t plen = 0, proto = 0, pref = 0;
+	uint32_t metric = 0, expires = 0;
+	if (!dp)
+		return 0;
+	ctl_get_u8(m, A_PREFIXLEN, &plen);
+	ctl_get_u8(m, A_PROTO, &proto);
+	ctl_get_u8(m, A_PREF, &pref);
+	ctl_get_u32(m, A_METRIC, &metric);
+	ctl_get_u32(m, A_EXPIRES, &expires);
+	fmt_addr(dp, dst);
+	sprintf(dst + strlen(dst), "/%u", plen);
+	if (gp)
+		fmt_addr(gp, gw);
+	if (o->json) {
+		json_begin_object(&o->j, NULL);
+		json_str(&o->j, "dst", dst);
+		json_str(&o->j, "gateway", gp ? gw : NULL);
+		json_str(&o->j, "ifname", ctl_get_str(m, A_IFNAME));
+		json_uint(&o->j, "metric", metric);
+		json_str(&o->j, "proto", proto_name(proto));
+		if (expires)
+			json_uint(&o->j, "expires", expires);
+		else
+			json_null(&o->j, "expires");
+		json_end_object(&o->j);
+		return 0;
+	}
+	printf("%s", plen == 0 && strcmp(dst, "::/0") == 0 ? "default" : dst);
+	if (gp)
+		printf(" via %s", gw);
+	if (ctl_get_str(m, A_IFNAME))
+		printf(" dev %s", ctl_get_str(m, A_IFNAME));
+	printf(" proto %s metric %u", proto_name(proto), metric);
+	if (expires)
+		printf(" expires %usec", expires);
+	int8_t p = (int8_t)pref;
+	printf(" pref %s\n", p > 0 ? "high" : p < 0 ? "low" : "medium");
+	return 0;
+}
+
+/* ---- neigh ---- */
+
+static const char *nud_name(uint8_t s)
+{
+	static const char *const names[] = {
+		[UMK_NUD_INCOMPLETE] = "INCOMPLETE", [UMK_NUD_REACHABLE] = "REACHABLE",
+		[UMK_NUD_STALE] = "STALE",           [UMK_NUD_DELAY] = "DELAY",
+		[UMK_NUD_PROBE] = "PROBE",           [UMK_NUD_PERMANENT] = "PERMANENT",
+	};
+	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "NONE";
+}
+
+static int neigh_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	char a[INET6_ADDRSTRLEN], mac[18];
+	const uint8_t *ap = ctl_get_bytes(m, A_ADDR), *lp = ctl_get_bytes(m, A_LLADDR);
+	uint8_t state = 0, router = 0;
+	if (!ap)
+		return 0;
+	fmt_addr(ap, a);
+	if (lp)
+		fmt_mac(lp, mac);
+	ctl_get_u8(m, A_STATE, &state);
+	ctl_get_u8(m, A_ROUTER, &router);
+	if (o->json) {
+		json_begin_object(&o->j, NULL);
+		json_str(&o->j, "ifname", ifname_of(m));
+		json_str(&o->j, "address", a);
+		json_str(&o->j, "lladdr", lp ? mac : NULL);
+		json_str(&o->j, "state", nud_name(state));
+		json_bool(&o->j, "router", router != 0);
+		json_end_object(&o->j);
+		return 0;
+	}
+	printf("%s dev %s", a, ifname_of(m));
+	if (lp)
+		printf(" lladdr %s", mac);
+	if (router)
+		printf(" router");
+	printf(" %s\n", nud_name(state));
+	return 0;
+}
+
+/* ---- conf ---- */
+
+static int conf_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	const char *key = ctl_get_str(m, A_KEY), *unit = ctl_get_str(m, A_UNIT);
+	const char *group = ctl_get_str(m, A_IFNAME);
+	int64_t v = 0;
+	if (!key)
+		return 0;
+	ctl_get_s64(m, A_VALUE, &v);
+	if (!group)
+		group = "global";
+	if (o->grouped && strcmp(group, o->last_group) != 0) {
+		if (o->json) {
+			if (o->last_group[0])
+				json_end_object(&o->j);
+			json_begin_object(&o->j, group);
+		} else {
+			printf("%s%s:\n", o->last_group[0] ? "\n" : "", group);
+		}
+		snprintf(o->last_group, sizeof(o->last_group), "%s", group);
+	}
+	if (o->json)
+		json_int(&o->j, key, v);
+	else
+		printf("%s%-32s %" PRId64 "%s%s\n", o->grouped ? "    " : "", key, v,
+		       unit && unit[0] ? " " : "", unit ? unit : "");
+	return 0;
+}
+
+static int conf_get_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	int64_t v = 0;
+	const char *key = ctl_get_str(m, A_KEY);
+	ctl_get_s64(m, A_VALUE, &v);
+	if (o->json && key) {
+		json_begin_object(&o->j, NULL);
+		json_int(&o->j, key, v);
+		json_end_object(&o->j);
+		json_finish(&o->j);
+	} else {
+		printf("%" PRId64 "\n", v);
+	}
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static int stat_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	const char *g = ctl_get_str(m, A_GROUP), *n = ctl_get_str(m, A_KEY);
+	if (!g || !n)
+		return 0;
+	if (o->nstats == o->capstats) {
+		size_t cap = o->capstats ? o->capstats * 2 : 256;
+		struct stat_row *p = realloc(o->stats, cap * sizeof(*p));
+		if (!p)
+			return -12;
+		o->stats = p;
+		o->capstats = cap;
+	}
+	struct stat_row *r = &o->stats[o->nstats++];
+	snprintf(r->group, sizeof(r->group), "%s", g);
+	snprintf(r->name, sizeof(r->name), "%s", n);
+	r->value = 0;
+	ctl_get_u64(m, A_COUNTER, &r->value);
+	return 0;
+}
+
+/* Groups in order of first appearance, like netstat -s. */
+static void print_stats(struct out *o)
+{
+	bool *done = calloc(o->nstats + 1, sizeof(bool));
+	if (o->json)
+		json_begin_object(&o->j, NULL);
+	for (size_t i = 0; i < o->nstats; i++) {
+		if (done[i])
+			continue;
+		const char *g = o->stats[i].group;
+		if (o->json)
+			json_begin_object(&o->j, g);
+		else
+			printf("%s:\n", g);
+		for (size_t k = i; k < o->nstats; k++) {
+			if (done[k] || strcmp(o->stats[k].group, g) != 0)
+				continue;
+			done[k] = true;
+			if (o->json)
+				json_uint(&o->j, o->stats[k].name, o->stats[k].value);
+			else
+				printf("    %s: %" PRIu64 "\n", o->stats[k].name, o->stats[k].value);
+		}
+		if (o->json)
+			json_end_object(&o->j);
+	}
+	if (o->json) {
+		json_end_object(&o->j);
+		json_finish(&o->j);
+	}
+	free(done);
+}
+
+/* ---- dispatch ---- */
+
+struct show_row {
+	uint16_t type;
+	int (*item)(void *ctx, const struct ctl_msg *m);
+	bool json_array;         /* the JSON answer is [ ... ] */
+};
+
+static const struct show_row show_rows[] = {
+	{ CTL_MSG_LINK_LIST, link_item, true },
+	{ CTL_MSG_ADDR_LIST, addr_item, true },
+	{ CTL_MSG_ROUTE_LIST, route_item, true },
+	{ CTL_MSG_NEIGH_LIST, neigh_item, true },
+	{ CTL_MSG_CONF_LIST, conf_item, false },
+	{ CTL_MSG_CONF_GET, conf_get_item, false },
+	{ CTL_MSG_STATS, stat_item, false },
+};
+
+int show_run(struct ctl_client *c, const struct ctl_cmd *cmd, const char *what, bool json)
+{
+	struct out o = { .json = json };
+	char msg[256];
+	const struct show_row *row = NULL;
+	for (size_t i = 0; i < sizeof(show_rows) / sizeof(show_rows[0]); i++)
+		if (show_rows[i].type == cmd->req.type)
+			row = &show_rows[i];
+	/* JSON is printed whole or not at all: an error half-way leaves no broken document */
+	char *jbuf = NULL;
+	size_t jlen = 0;
+	FILE *mf = json ? open_memstream(&jbuf, &jlen) : NULL;
+	if (json && !mf) {
+		umk_err("%s: out of memory", what);
+		return 1;
+	}
+	json_init(&o.j, mf);
+
+	if (cmd->req.type == CTL_MSG_ADDR_LIST && !json) {
+		struct ctl_req lr = { .type = CTL_MSG_LINK_LIST };
+		int e = client_request(c, &lr, collect_link, NULL, &o, msg, sizeof(msg));
+		if (e) {
+			umk_err("%s: %s", what, umk_strerror(-e, msg));
+			return 1; /* json is false here: nothing to free */
+		}
+	}
+	if (row && row->json_array && json)
+		json_begin_array(&o.j, NULL);
+	bool conf_object = cmd->req.type == CTL_MSG_CONF_LIST;
+	if (conf_object) {
+		o.grouped = !cmd->req.ifname[0] && !cmd->req.global;
+		if (json)
+			json_begin_object(&o.j, NULL);
+	}
+	int e = client_request(c, &cmd->req, row ? row->item : NULL, NULL, &o, msg, sizeof(msg));
+	if (e) {
+		umk_err("%s: %s", what, umk_strerror(-e, msg));
+		free(o.stats);
+		if (mf)
+			fclose(mf);
+		free(jbuf);
+		return 1;
+	}
+	if (cmd->req.type == CTL_MSG_STATS) {
+		print_stats(&o);
+	} else if (conf_object) {
+		if (json) {
+			if (o.grouped && o.last_group[0])
+				json_end_object(&o.j);
+			json_end_object(&o.j);
+			json_finish(&o.j);
+		}
+	} else if (row && row->json_array && json) {
+		json_end_array(&o.j);
+		json_finish(&o.j);
+	}
+	free(o.stats);
+	if (mf) {
+		fclose(mf);
+		fwrite(jbuf, 1, jlen, stdout);
+		free(jbuf);
+	}
+	return 0;
+}
