@@ -53,6 +53,10 @@ struct in6_ifaddr *in6_addr_find(struct umk_stack *s, struct umk_if *ifp,
 /* The preferred link-local address of ifp that has completed DAD, or NULL. */
 struct in6_ifaddr *in6_linklocal(struct umk_stack *s, struct umk_if *ifp);
 
+/* RFC 4862 5.4.5: DAD found ifp's MAC-derived link-local address duplicated; no more
+ * addresses are formed on ifp until it goes down and up again. */
+bool addrconf_ip_disabled(struct umk_stack *s, struct umk_if *ifp);
+
 /* An NS arrived whose target is one of our addresses in DAD: RFC 4862 5.4.3. Returns true
  * when the target was tentative (then the NS is not answered). */
 bool addrconf_dad_ns_input(struct umk_stack *s, struct umk_if *ifp,

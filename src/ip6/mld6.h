@@ -13,6 +13,7 @@ struct umk_stack;
 struct umk_pkt;
 struct umk_if;
 struct ip6_rx;
+struct ip6_tx;
 
 int mld_init(struct umk_stack *s);
 void mld_fini(struct umk_stack *s);
@@ -26,6 +27,15 @@ void mld_if_down(struct umk_stack *s, struct umk_if *ifp);
 int mld_join(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
 int mld_leave(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
 bool mld_is_member(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group);
+
+/* ifp's first link-local address finished DAD: reports sent so far left from :: (RFC 3810
+ * 5.2.13), which snooping switches may have dropped (RFC 3590); send them again. */
+void mld_linklocal_ready(struct umk_stack *s, struct umk_if *ifp);
+
+/* Where MLD messages are handed over (icmp6_send by default); tests swap it to look at the
+ * reports without a datapath. Consumes pkt. */
+typedef int (*mld_output_fn)(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_tx *tx);
+void mld_set_output(struct umk_stack *s, mld_output_fn fn);
 
 /* Query, Report (v1/v2), Done: types 130, 131, 132, 143. Checksum verified. Consumes. */
 void mld_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx);
