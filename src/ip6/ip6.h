@@ -94,4 +94,23 @@ void ip6_fini(struct umk_stack *s);
 void ip6_if_attach(struct umk_stack *s, struct umk_if *ifp);
 void ip6_if_detach(struct umk_stack *s, struct umk_if *ifp);
 
+/* True for addresses that need a zone to be meaningful (RFC 4007 6): link-local unicast,
+ * interface- and link-local multicast. */
+bool in6_is_scoped(const struct in6_addr *a);
+
+/* ---- between the datapath's own files (input.c, output.c, icmp6.c, frag6.c, pmtu.c) ---- */
+
+/* ICMPv6 input (RFC 4443 2.3, 2.4): pkt->data at the ICMPv6 header. Consumes pkt. */
+void icmp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx);
+/* A Packet Too Big said `mtu` for dst (RFC 8201 4): clamps to 1280, never increases. */
+void pmtu_update(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
+		 uint32_t mtu);
+int icmp6_init(struct umk_stack *s);
+void icmp6_fini(struct umk_stack *s);
+int pmtu_init(struct umk_stack *s);
+void pmtu_fini(struct umk_stack *s);
+/* Upper-layer dispatch of a packet whose header chain has been walked (input.c); pkt->data
+ * at the upper-layer header. Consumes pkt. */
+void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx);
+
 #endif

@@ -46,4 +46,8 @@ int rt6_lookup(struct umk_stack *s, const struct in6_addr *dst, int zone, int oi
 /* Removes every route of ifindex (proto 0: all protos). */
 void rt6_flush_if(struct umk_stack *s, int ifindex, int proto);
 
+/* The table's state, made by ip6_init. */
+int rt6_init(struct umk_stack *s);
+void rt6_fini(struct umk_stack *s);
+
 #endif

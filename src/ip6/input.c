@@ -1,0 +1,408 @@
+/*
+ * input.c - IPv6 input for a host (RFC 8200): fixed-header validation, the destination
+ * check (our addresses, joined groups; RFC 4862 5.4 for tentative ones), the walk over the
+ * extension-header chain with option processing (4.2-4.7), and the upper-layer dispatch.
+ * Offsets in this file count from the start of the IPv6 header, as Parameter Problem
+ * pointers do (RFC 4443 3.4). Neighbours: link/eth.c below, frag6.c for Fragment headers,
+ * icmp6.c above (and the errors it sends for us).
+ */
+#include <string.h>
+
+#include "core/stack_int.h"
+#include "ip6/addrconf.h"
+#include "ip6/frag6.h"
+#include "ip6/ip6.h"
+#include "ip6/mld6.h"
+#include "wire/checksum.h"
+#include "wire/icmp6.h"
+#include "wire/ip6.h"
+
+/* Where the walk is: the header at `off` is of type `nxt`, named by the byte at nxt_off. */
+struct walk {
+	uint32_t off;
+	uint8_t nxt;
+	uint32_t nxt_off;
+	uint32_t len;                 /* the packet's length (IPv6 header + payload) */
+	bool first;                   /* the header right after the fixed header */
+};
+
+enum verdict { WALK_ON, WALK_CONSUMED };
+
+/* ---- options (RFC 8200 4.2) ---- */
+
+#define OPT_IN_HBH 0x1
+#define OPT_IN_DST 0x2
+
+static int opt_router_alert(struct umk_stack *s, struct ip6_rx *rx, const struct ip6_opt *o)
+{
+	/* RFC 2711 2.1: a 2-byte value (0: MLD) */
+	COUNT(s, IP6_IN_ROUTER_ALERT);
+	rx->flags |= IP6_RX_ROUTER_ALERT;
+	return 0;
+}
+
+static const struct opt_handler {
+	uint8_t type;
+	uint8_t min_len, max_len;     /* Opt Data Len */
+	uint8_t where;
+	int (*handle)(struct umk_stack *s, struct ip6_rx *rx, const struct ip6_opt *o);
+} opt_handlers[] = {
+	{ IP6OPT_PAD1, 0, 0, OPT_IN_HBH | OPT_IN_DST, NULL },
+	{ IP6OPT_PADN, 0, 255, OPT_IN_HBH | OPT_IN_DST, NULL },
+	{ IP6OPT_ROUTER_ALERT, 2, 2, OPT_IN_HBH, opt_router_alert },
+};
+
+/* Runs the options of the header at w->off. WALK_CONSUMED when the packet was dropped. */
+static enum verdict process_options(struct umk_stack *s, struct umk_pkt *pkt,
+				    struct ip6_rx *rx, const struct walk *w, uint32_t hlen,
+				    unsigned where)
+{
+	struct ip6_opt_iter it;
+	struct ip6_opt o;
+	int r;
+
+	ip6_opt_iter_init(&it, pkt->data + w->off, hlen);
+	while ((r = ip6_opt_next(&it, &o)) > 0) {
+		const struct opt_handler *h = NULL;
+		for (size_t i = 0; i < sizeof(opt_handlers) / sizeof(opt_handlers[0]); i++)
+			if (opt_handlers[i].type == o.type && (opt_handlers[i].where & where)) {
+				h = &opt_handlers[i];
+				break;
+			}
+		if (h) {
+			if (o.len < h->min_len || o.len > h->max_len) {
+				/* RFC 8200 4.2 gives no action for this; a bad length is a
+				 * header error pointing at the option */
+				COUNT(s, IP6_DROP_OPT_BAD_LEN);
+				COUNT(s, IP6_IN_HDR_ERRORS);
+				icmp6_error(s, pkt, ICMP6_PARAM_PROB, ICMP6_PP_HEADER,
+					    w->off + o.off + 1);
+				return WALK_CONSUMED;
+			}
+			if (h->handle && h->handle(s, rx, &o))
+				return WALK_CONSUMED;
+			continue;
+		}
+		/* RFC 8200 4.2: an unrecognized option; its type's two high bits decide */
+		switch (IP6OPT_ACTION(o.type)) {
+		case IP6OPT_ACT_SKIP:
+			continue;
+		case IP6OPT_ACT_DISCARD:
+			COUNT(s, IP6_DROP_OPT_UNKNOWN);
+			COUNT(s, IP6_IN_HDR_ERRORS);
+			pkt_free(s, pkt);
+			return WALK_CONSUMED;
+		case IP6OPT_ACT_DISCARD_UCAST:
+			if (rx->flags & IP6_RX_DST_MCAST) {
+				COUNT(s, IP6_DROP_OPT_UNKNOWN);
+				COUNT(s, IP6_IN_HDR_ERRORS);
+				pkt_free(s, pkt);
+				return WALK_CONSUMED;
+			}
+			/* fall through */
+		case IP6OPT_ACT_DISCARD_ICMP:
+			COUNT(s, IP6_DROP_OPT_UNKNOWN);
+			COUNT(s, IP6_IN_HDR_ERRORS);
+			icmp6_error(s, pkt, ICMP6_PARAM_PROB, ICMP6_PP_OPTION, w->off + o.off);
+			return WALK_CONSUMED;
+		}
+	}
+	if (r < 0) {
+		COUNT(s, IP6_DROP_OPT_BAD_TLV);
+		COUNT(s, IP6_IN_HDR_ERRORS);
+		pkt_free(s, pkt);
+		return WALK_CONSUMED;
+	}
+	return WALK_ON;
+}
+
+/* ---- extension headers ---- */
+
+static enum verdict truncated(struct umk_stack *s, struct umk_pkt *pkt)
+{
+	COUNT(s, IP6_DROP_EXT_TRUNCATED);
+	COUNT(s, IP6_IN_TRUNCATED);
+	pkt_free(s, pkt);
+	return WALK_CONSUMED;
+}
+
+static enum verdict options_hdr(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+				struct walk *w, unsigned where)
+{
+	struct ip6_ext e;
+	if (ip6_ext_parse((*pp)->data + w->off, w->len - w->off, &e))
+		return truncated(s, *pp);
+	if (process_options(s, *pp, rx, w, e.len, where) == WALK_CONSUMED)
+		return WALK_CONSUMED;
+	w->nxt_off = w->off;
+	w->nxt = e.nxt;
+	w->off += e.len;
+	return WALK_ON;
+}
+
+static enum verdict hop_by_hop(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			       struct walk *w)
+{
+	if (!w->first) {
+		/* RFC 8200 4.3: only right after the IPv6 header; Parameter Problem code 1 at
+		 * the Next Header field that named it */
+		COUNT(s, IP6_DROP_HBH_NOT_FIRST);
+		COUNT(s, IP6_IN_HDR_ERRORS);
+		icmp6_error(s, *pp, ICMP6_PARAM_PROB, ICMP6_PP_NEXTHEADER, w->nxt_off);
+		return WALK_CONSUMED;
+	}
+	rx->flags |= IP6_RX_HBH;
+	return options_hdr(s, pp, rx, w, OPT_IN_HBH);
+}
+
+static enum verdict dst_options(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+				struct walk *w)
+{
+	return options_hdr(s, pp, rx, w, OPT_IN_DST);
+}
+
+static enum verdict routing(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			    struct walk *w)
+{
+	struct ip6_rthdr rh;
+	if (ip6_rthdr_parse((*pp)->data + w->off, w->len - w->off, &rh))
+		return truncated(s, *pp);
+	if (rh.segleft != 0) {
+		/* RFC 8200 4.4: a host knows no routing type (RH0 is gone, RFC 5095), so
+		 * Parameter Problem code 0 at the Routing Type field */
+		COUNT(s, IP6_DROP_RH_UNKNOWN);
+		COUNT(s, IP6_IN_HDR_ERRORS);
+		icmp6_error(s, *pp, ICMP6_PARAM_PROB, ICMP6_PP_HEADER,
+			    w->off + IP6_RTHDR_OFF_TYPE);
+		return WALK_CONSUMED;
+	}
+	/* Segments Left 0: ignore the header and go on */
+	COUNT(s, IP6_IN_RH_IGNORED);
+	w->nxt_off = w->off;
+	w->nxt = rh.nxt;
+	w->off += rh.len;
+	return WALK_ON;
+}
+
+static enum verdict fragment(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			     struct walk *w)
+{
+	struct frag6_resume r;
+	struct umk_pkt *pkt = frag6_input(s, *pp, w->off, w->nxt_off, &r);
+
+	*pp = pkt;
+	if (!pkt)
+		return WALK_CONSUMED;
+	if (r.reassembled) {
+		rx->flags |= IP6_RX_FRAGMENTED;
+		w->len = pkt->len;
+	}
+	w->off = r.off;
+	w->nxt = r.nxt;
+	w->nxt_off = r.nxt_off;
+	return WALK_ON;
+}
+
+static enum verdict no_next_header(struct umk_stack *s, struct umk_pkt **pp,
+				   struct ip6_rx *rx, struct walk *w)
+{
+	/* RFC 8200 4.7: nothing follows; anything after is ignored */
+	COUNT(s, IP6_DROP_NO_NEXT_HDR);
+	pkt_free(s, *pp);
+	return WALK_CONSUMED;
+}
+
+static const struct ext_handler {
+	uint8_t nxt;
+	enum verdict (*handle)(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			       struct walk *w);
+} ext_handlers[] = {
+	{ IPPROTO6_HOPOPTS, hop_by_hop },
+	{ IPPROTO6_DSTOPTS, dst_options },
+	{ IPPROTO6_ROUTING, routing },
+	{ IPPROTO6_FRAGMENT, fragment },
+	{ IPPROTO6_NONE, no_next_header },
+};
+
+/* ---- upper layers ---- */
+
+static void udp_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
+{
+	if (pkt->len < 8) {
+		COUNT(s, IP6_DROP_UDP_SHORT);
+		COUNT(s, IP6_IN_TRUNCATED);
+		goto drop;
+	}
+	if (pkt->data[6] == 0 && pkt->data[7] == 0) {
+		/* RFC 8200 8.1: a zero UDP checksum is not allowed over IPv6 */
+		COUNT(s, IP6_DROP_UDP_ZERO_CSUM);
+		goto drop;
+	}
+	if (csum_ip6(&rx->src, &rx->dst, IPPROTO6_UDP, pkt->data, pkt->len) != 0) {
+		COUNT(s, IP6_DROP_UDP_BAD_CSUM);
+		goto drop;
+	}
+	COUNT(s, IP6_DROP_UDP_NO_PORT);
+	if (rx->flags & IP6_RX_DST_MCAST)
+		goto drop;
+	/* no UDP sockets exist yet: every port is closed (RFC 4443 3.1 code 4) */
+	icmp6_error(s, pkt, ICMP6_DST_UNREACH, ICMP6_DU_PORT, 0);
+	return;
+drop:
+	pkt_free(s, pkt);
+}
+
+void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
+{
+	if ((rx->flags & IP6_RX_DST_TENTATIVE) && rx->nxt != IPPROTO6_ICMPV6) {
+		COUNT(s, IP6_DROP_DST_TENTATIVE);
+		pkt_free(s, pkt);
+		return;
+	}
+	COUNT(s, IP6_IN_DELIVERS);
+	switch (rx->nxt) {
+	case IPPROTO6_ICMPV6:
+		icmp6_input(s, pkt, rx);
+		return;
+	case IPPROTO6_UDP:
+		udp_input(s, pkt, rx);
+		return;
+	case IPPROTO6_TCP:
+		COUNT(s, IP6_DROP_TCP_NOT_YET);
+		break;
+	default:
+		COUNT(s, IP6_IN_UNKNOWN_PROTOS);
+		break;
+	}
+	pkt_free(s, pkt);
+}
+
+static bool upper_known(uint8_t nxt)
+{
+	return nxt == IPPROTO6_ICMPV6 || nxt == IPPROTO6_UDP || nxt == IPPROTO6_TCP;
+}
+
+/* ---- the fixed header and the destination ---- */
+
+static const struct in6_addr all_nodes = { { { 0xff, 0x02, [15] = 1 } } };
+
+/* 0 when the packet is for us (rx->flags updated), else the counter that says why not. */
+static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+		      struct ip6_rx *rx)
+{
+	const struct in6_addr *dst = &rx->dst;
+	bool looped = pkt->flags & PKT_F_LOOPED;
+
+	if (IN6_IS_ADDR_MULTICAST(dst)) {
+		int scope = in6_scope(dst);
+		rx->flags |= IP6_RX_DST_MCAST;
+		COUNT(s, IP6_IN_MCAST_PKTS);
+		if (scope == 0)
+			return CNT_IP6_DROP_DST_SCOPE0;      /* RFC 4291 2.7: reserved */
+		if (scope == UMK_SCOPE_HOST && !looped)
+			return CNT_IP6_DROP_DST_IFLOCAL;     /* RFC 4291 2.7: never on a link */
+		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !mld_is_member(s, ifp, dst))
+			return CNT_IP6_DROP_NOT_MEMBER;
+		return 0;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(dst))
+		return CNT_IP6_DROP_DST_UNSPEC;
+	if (IN6_IS_ADDR_LOOPBACK(dst) && !looped)
+		return CNT_IP6_DROP_DST_LOOPBACK;            /* RFC 4291 2.5.3 */
+	/* a scoped address must be ours on this link; others on any interface (a host
+	 * that is not forwarding still owns all its addresses, RFC 8200 has no rule) */
+	struct in6_ifaddr *ia = in6_addr_find(s, in6_is_scoped(dst) ? ifp : NULL, dst);
+	if (!ia)
+		return CNT_IP6_DROP_NOT_OURS;
+	if (ia->flags & UMK_ADDR_F_DADFAILED)
+		return CNT_IP6_DROP_DST_DADFAILED;
+	if ((ia->flags & UMK_ADDR_F_TENTATIVE) && !(ia->flags & UMK_ADDR_F_OPTIMISTIC))
+		rx->flags |= IP6_RX_DST_TENTATIVE;   /* RFC 4862 5.4: ND decides */
+	return 0;
+}
+
+void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
+{
+	struct ip6_hdr_info h;
+	struct ip6_rx rx = { .ifp = ifp };
+	int err, why;
+
+	COUNT(s, IP6_IN_RECEIVES);
+	pkt->net_off = pkt_off(pkt);
+	err = ip6_hdr_parse(pkt->data, pkt->len, &h);
+	if (err == IP6_ERR_SHORT) {
+		COUNT(s, IP6_DROP_SHORT);
+		COUNT(s, IP6_IN_TRUNCATED);
+		goto drop;
+	}
+	if (err) {
+		COUNT(s, IP6_DROP_VERSION);
+		COUNT(s, IP6_IN_HDR_ERRORS);
+		goto drop;
+	}
+	if (h.plen == 0 && h.nxt == IPPROTO6_HOPOPTS) {
+		/* RFC 2675 jumbograms are not supported */
+		COUNT(s, IP6_DROP_JUMBO);
+		COUNT(s, IP6_IN_HDR_ERRORS);
+		goto drop;
+	}
+	if ((uint32_t)IP6_HLEN + h.plen > pkt->len) {
+		COUNT(s, IP6_DROP_PLEN);
+		COUNT(s, IP6_IN_TRUNCATED);
+		goto drop;
+	}
+	/* link padding (Ethernet's 60-byte minimum) is not part of the packet */
+	pkt_trim(pkt, IP6_HLEN + h.plen);
+
+	if (IN6_IS_ADDR_MULTICAST(&h.src)) {
+		COUNT(s, IP6_DROP_SRC_MCAST);         /* RFC 4291 2.7 */
+		COUNT(s, IP6_IN_ADDR_ERRORS);
+		goto drop;
+	}
+	if (IN6_IS_ADDR_LOOPBACK(&h.src) && !(pkt->flags & PKT_F_LOOPED)) {
+		COUNT(s, IP6_DROP_SRC_LOOPBACK);      /* RFC 4291 2.5.3 */
+		COUNT(s, IP6_IN_ADDR_ERRORS);
+		goto drop;
+	}
+	rx.src = h.src;
+	rx.dst = h.dst;
+	rx.hlim = h.hlim;
+	rx.tclass = h.tclass;
+	rx.flowlabel = h.flowlabel;
+	why = accept_dst(s, ifp, pkt, &rx);
+	if (why) {
+		s->counters[why]++;
+		COUNT(s, IP6_IN_ADDR_ERRORS);
+		goto drop;
+	}
+
+	struct walk w = { .off = IP6_HLEN, .nxt = h.nxt, .nxt_off = IP6_OFF_NXT,
+			  .len = pkt->len, .first = true };
+	for (;;) {
+		const struct ext_handler *eh = NULL;
+		for (size_t i = 0; i < sizeof(ext_handlers) / sizeof(ext_handlers[0]); i++)
+			if (ext_handlers[i].nxt == w.nxt) {
+				eh = &ext_handlers[i];
+				break;
+			}
+		if (!eh)
+			break;
+		if (eh->handle(s, &pkt, &rx, &w) == WALK_CONSUMED)
+			return;
+		w.first = false;
+	}
+	if (!upper_known(w.nxt)) {
+		/* RFC 8200 4: Parameter Problem code 1 at the offending Next Header byte */
+		COUNT(s, IP6_DROP_UNKNOWN_NXT);
+		COUNT(s, IP6_IN_UNKNOWN_PROTOS);
+		icmp6_error(s, pkt, ICMP6_PARAM_PROB, ICMP6_PP_NEXTHEADER, w.nxt_off);
+		return;
+	}
+	rx.nxt = w.nxt;
+	rx.nxt_off = pkt->net_off + w.nxt_off;
+	pkt_pull(pkt, w.off);
+	ip6_deliver(s, pkt, &rx);
+	return;
+drop:
+	pkt_free(s, pkt);
+}

@@ -1,0 +1,230 @@
+/*
+ * output.c - IPv6 output: the outgoing interface and next hop (zones for scoped
+ * destinations, RFC 4007; the routing table otherwise), source selection (select.c,
+ * RFC 6724), the fixed header and an optional Hop-by-Hop Router Alert (RFC 2711), the
+ * upper-layer checksum (RFC 8200 8.1), fragmentation to the path MTU (RFC 8200 4.5,
+ * frag6.c; RFC 8201), and the hand-off: to ourselves through the loopback queue, to a group
+ * by its RFC 2464 MAC, to a unicast neighbor through ND (nd6_output).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_int.h"
+#include "ip6/addrconf.h"
+#include "ip6/frag6.h"
+#include "ip6/ip6.h"
+#include "ip6/mld6.h"
+#include "ip6/nd6.h"
+#include "ip6/route6.h"
+#include "link/eth.h"
+#include "wire/checksum.h"
+#include "wire/icmp6.h"
+#include "wire/ip6.h"
+
+struct out_path {
+	struct umk_if *ifp;
+	struct in6_addr nexthop;
+	bool local;                   /* the destination is one of our addresses */
+};
+
+/* The interface of a scoped destination: its zone, else the forced interface, else the
+ * only interface there is (RFC 4007 6 leaves a default zone to the implementation). */
+static struct umk_if *zone_if(struct umk_stack *s, const struct ip6_tx *tx)
+{
+	if (tx->zone)
+		return if_get(s, tx->zone);
+	if (tx->oif)
+		return if_get(s, tx->oif);
+	if (s->n_ifs == 1)
+		return if_first(s);
+	return NULL;
+}
+
+static int find_path(struct umk_stack *s, const struct ip6_tx *tx, struct out_path *o)
+{
+	const struct in6_addr *dst = &tx->dst;
+	struct rt6_nexthop nh;
+
+	memset(o, 0, sizeof(*o));
+	o->nexthop = *dst;
+	if (in6_is_scoped(dst)) {
+		o->ifp = zone_if(s, tx);
+		if (!o->ifp) {
+			COUNT(s, IP6_OUT_NO_ZONE);
+			return -EHOSTUNREACH;
+		}
+		if (!IN6_IS_ADDR_MULTICAST(dst) && in6_addr_find(s, o->ifp, dst))
+			o->local = true;
+		return 0;
+	}
+	if (IN6_IS_ADDR_MULTICAST(dst)) {
+		if (tx->oif)
+			o->ifp = if_get(s, tx->oif);
+		else if (!rt6_lookup(s, dst, 0, 0, &nh))
+			o->ifp = nh.ifp;
+		else if (s->n_ifs == 1)
+			o->ifp = if_first(s);
+		if (!o->ifp) {
+			COUNT(s, IP6_OUT_NO_ROUTES);
+			return -ENETUNREACH;
+		}
+		return 0;
+	}
+	struct in6_ifaddr *ia = in6_addr_find(s, NULL, dst);
+	if (ia && ia->ifp) {
+		o->ifp = ia->ifp;
+		o->local = true;
+		return 0;
+	}
+	if (rt6_lookup(s, dst, tx->zone, tx->oif, &nh)) {
+		COUNT(s, IP6_OUT_NO_ROUTES);
+		return -ENETUNREACH;
+	}
+	o->ifp = nh.ifp;
+	o->nexthop = nh.addr;
+	return 0;
+}
+
+/* ND and MLD messages are link control for the other nodes: never looped back to us. */
+static bool link_control(const struct ip6_tx *tx, const struct umk_pkt *pkt)
+{
+	if (tx->nxt != IPPROTO6_ICMPV6 || pkt->len < 1)
+		return false;
+	uint8_t t = pkt->data[0];
+	return (t >= ICMP6_MLD_QUERY && t <= ICMP6_ND_REDIRECT) || t == ICMP6_MLDV2_REPORT;
+}
+
+static int link_send(struct umk_stack *s, struct out_path *o, struct umk_pkt *pkt, bool mcast)
+{
+	COUNT(s, IP6_OUT_TRANSMITS);
+	if (mcast) {
+		uint8_t mac[6];
+		eth_mcast_mac(&o->nexthop, mac);
+		return eth_output(s, o->ifp, pkt, mac);
+	}
+	return nd6_output(s, o->ifp, &o->nexthop, pkt);
+}
+
+int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx)
+{
+	struct out_path o;
+	struct in6_addr src = tx->src;
+	bool mcast = IN6_IS_ADDR_MULTICAST(&tx->dst);
+	bool loop_copy = false;
+	int r;
+
+	COUNT(s, IP6_OUT_REQUESTS);
+	r = find_path(s, tx, &o);
+	if (r)
+		goto drop;
+	if (!o.local && !(o.ifp->flags & UMK_IF_UP)) {
+		COUNT(s, IP6_OUT_DROP_IF_DOWN);
+		r = -ENETUNREACH;
+		goto drop;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(&src) && !(tx->flags & IP6_TX_SRC_UNSPEC) &&
+	    ip6_select_source(s, o.ifp, &tx->dst, &src)) {
+		COUNT(s, IP6_OUT_NO_SRC);
+		r = -EADDRNOTAVAIL;
+		goto drop;
+	}
+	if (mcast && !(tx->flags & IP6_TX_NOLOOP) && !link_control(tx, pkt) &&
+	    mld_is_member(s, o.ifp, &tx->dst))
+		loop_copy = true;
+
+	/* RFC 8200 8.1: the upper-layer checksum over the pseudo-header */
+	uint32_t ulen = pkt->len;
+	if (tx->csum_off >= 0 && (uint32_t)tx->csum_off + 2 <= ulen) {
+		uint8_t *c = pkt->data + tx->csum_off;
+		c[0] = c[1] = 0;
+		uint16_t sum = csum_ip6(&src, &tx->dst, tx->nxt, pkt->data, ulen);
+		if (sum == 0)
+			sum = 0xffff; /* RFC 768 / 8200 8.1: 0 means "none" for UDP */
+		c[0] = (uint8_t)(sum >> 8);
+		c[1] = (uint8_t)sum;
+	}
+
+	uint8_t nxt = tx->nxt;
+	uint32_t unfrag = IP6_HLEN, nxt_off = IP6_OFF_NXT;
+	if (tx->flags & IP6_TX_RTALERT) {
+		uint8_t *p = pkt_push(pkt, IP6_HBH_RTALERT_LEN);
+		if (!p)
+			goto nobufs;
+		ip6_hbh_rtalert_emit(p, nxt, IP6_RTALERT_MLD);
+		nxt = IPPROTO6_HOPOPTS;
+		unfrag += IP6_HBH_RTALERT_LEN;
+		nxt_off = IP6_HLEN;
+	}
+	if (pkt->len > IP6_MAX_PAYLOAD) {
+		COUNT(s, IP6_OUT_DROP_TOO_BIG);
+		r = -EMSGSIZE;
+		goto drop;
+	}
+	struct ip6_hdr_info h = {
+		.tclass = tx->tclass, .flowlabel = tx->flowlabel, .plen = (uint16_t)pkt->len,
+		.nxt = nxt, .src = src, .dst = tx->dst,
+	};
+	if (tx->hlim >= 0)
+		h.hlim = (uint8_t)tx->hlim;
+	else
+		h.hlim = mcast ? 1 : (uint8_t)o.ifp->conf.hop_limit; /* RFC 3542 6.3 */
+	uint8_t *ip = pkt_push(pkt, IP6_HLEN);
+	if (!ip)
+		goto nobufs;
+	ip6_hdr_emit(ip, &h);
+	pkt->net_off = pkt_off(pkt);
+	pkt->ifindex = (uint16_t)o.ifp->index;
+	pkt->flags = 0; /* a reply built in a received buffer: its receive flags are stale */
+
+	if (o.local) {
+		/* our own address: delivered by the loopback queue, never on the wire */
+		COUNT(s, IP6_OUT_LOOPBACK);
+		loopback_enqueue(s, o.ifp, pkt);
+		return 0;
+	}
+	if (mcast)
+		COUNT(s, IP6_OUT_MCAST_PKTS);
+	if (loop_copy) {
+		struct umk_pkt *c = pkt_copy(s, pkt, PKT_HEADROOM);
+		if (c) {
+			COUNT(s, IP6_OUT_LOOPBACK);
+			loopback_enqueue(s, o.ifp, c);
+		}
+	}
+
+	uint32_t mtu = (tx->flags & IP6_TX_MINMTU) ? IP6_MIN_MTU : pmtu_get(s, o.ifp, &tx->dst);
+	if (pkt->len <= mtu)
+		return link_send(s, &o, pkt, mcast);
+	if (tx->flags & IP6_TX_DONTFRAG) {
+		COUNT(s, IP6_OUT_DROP_DONTFRAG);
+		r = -EMSGSIZE;
+		goto drop;
+	}
+	COUNT(s, IP6_OUT_FRAG_REQDS);
+	struct umk_pkt *frags;
+	r = frag6_output(s, pkt, unfrag, nxt_off, mtu, &frags);
+	if (r) {
+		COUNT(s, IP6_OUT_FRAG_FAILS);
+		COUNT(s, IP6_OUT_DISCARDS);
+		return r;
+	}
+	COUNT(s, IP6_OUT_FRAG_OKS);
+	while (frags) {
+		struct umk_pkt *f = frags;
+		frags = f->next;
+		f->next = NULL;
+		COUNT(s, IP6_OUT_FRAG_CREATES);
+		int e = link_send(s, &o, f, mcast);
+		if (e && !r)
+			r = e;
+	}
+	return r;
+
+nobufs:
+	COUNT(s, IP6_OUT_DROP_NOBUFS);
+	r = -ENOBUFS;
+drop:
+	COUNT(s, IP6_OUT_DISCARDS);
+	pkt_free(s, pkt);
+	return r;
+}

@@ -1,0 +1,101 @@
+/*
+ * link/eth.c - Ethernet in and out (RFC 2464): destination filtering, IPv6 dispatch, the
+ * header pushed on the way out, and the multicast MAC mapping. Wire format: wire/eth.c;
+ * above: ip6/input.c, below: the driver's transmit callback.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_int.h"
+#include "ip6/ip6.h"
+#include "link/eth.h"
+#include "wire/eth.h"
+
+void eth_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
+{
+	struct eth_hdr h;
+
+	COUNT(s, ETH_IN_FRAMES);
+	if (eth_hdr_parse(pkt->data, pkt->len, &h)) {
+		COUNT(s, ETH_IN_DROP_SHORT);
+		goto drop;
+	}
+	if (memcmp(h.dst, ifp->lladdr, ETH_ALEN) == 0) {
+		/* unicast to us */
+	} else if (eth_is_bcast(h.dst)) {
+		COUNT(s, ETH_IN_BCAST);
+		pkt->flags |= PKT_F_BCAST;
+	} else if (h.dst[0] == 0x33 && h.dst[1] == 0x33) {
+		/* RFC 2464 7: IPv6 multicast; ip6_input checks the group itself */
+		COUNT(s, ETH_IN_MCAST);
+		pkt->flags |= PKT_F_MCAST;
+	} else {
+		COUNT(s, ETH_IN_DROP_NOT_OURS);
+		goto drop;
+	}
+
+	switch (h.type) {
+	case ETH_TYPE_IPV6:
+		pkt_pull(pkt, ETH_HDR_LEN);
+		ip6_input(s, ifp, pkt);
+		return;
+	case ETH_TYPE_ARP:
+		COUNT(s, ETH_IN_DROP_ARP);
+		break;
+	case ETH_TYPE_IPV4:
+		COUNT(s, ETH_IN_DROP_IPV4);
+		break;
+	default:
+		COUNT(s, ETH_IN_DROP_UNKNOWN_TYPE);
+		LOG_DEBUG(s, "%s: ethertype 0x%04x dropped", ifp->name, h.type);
+		break;
+	}
+drop:
+	pkt_free(s, pkt);
+}
+
+int eth_output(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+	       const uint8_t dst[6])
+{
+	int r;
+
+	if (!(ifp->flags & UMK_IF_UP)) {
+		COUNT(s, ETH_OUT_DROP_DOWN);
+		r = -ENETDOWN;
+		goto out;
+	}
+	if (pkt->len > ifp->device_mtu) {
+		/* a bug above us: the datapath fragments to the path MTU */
+		COUNT(s, ETH_OUT_DROP_TOO_BIG);
+		LOG_WARN(s, "%s: %u-byte packet over MTU %u", ifp->name, pkt->len,
+			 ifp->device_mtu);
+		r = -EMSGSIZE;
+		goto out;
+	}
+	uint8_t *p = pkt_push(pkt, ETH_HDR_LEN);
+	if (!p) {
+		COUNT(s, ETH_OUT_DROP_NO_HEADROOM);
+		r = -ENOBUFS;
+		goto out;
+	}
+	struct eth_hdr h = { .type = ETH_TYPE_IPV6 };
+	memcpy(h.dst, dst, ETH_ALEN);
+	memcpy(h.src, ifp->lladdr, ETH_ALEN);
+	eth_hdr_emit(p, &h);
+	r = ifp->ops->transmit(ifp->ctx, pkt->data, pkt->len);
+	if (r < 0)
+		COUNT(s, ETH_OUT_ERRORS);
+	else
+		COUNT(s, ETH_OUT_FRAMES);
+out:
+	pkt_free(s, pkt);
+	return r < 0 ? r : 0;
+}
+
+void eth_mcast_mac(const struct in6_addr *group, uint8_t mac[6])
+{
+	/* RFC 2464 7: 33:33 followed by the last four octets of the group */
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, group->s6_addr + 12, 4);
+}
