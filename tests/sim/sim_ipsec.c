@@ -1,0 +1,351 @@
+/*
+ * sim_ipsec.c - ESP and AH between two stacks, configured through PF_KEY v2 messages
+ * (pfkey_handle) as a key daemon would: echo through a transport-mode SA for several
+ * algorithms, through an IPv6-in-IPv6 ESP tunnel and through AH; the wire carries only
+ * ESP/AH; tampered, replayed and unknown-SPI packets and unprotected packets under a
+ * "require" policy are dropped and counted; a policy without an SA sends an ACQUIRE and
+ * holds the packet until the SA comes; a hard lifetime ends the SA with an EXPIRE.
+ *
+ *     [A] eth0 ----- link 0 (1 ms, no loss) ----- eth0 [B]
+ *      2001:db8::a/64                              2001:db8::b/64
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <umikame/mgmt.h>
+#include "core/stack_int.h"
+#include "ipsec/ipsec.h"
+#include "sim.h"
+#include "wire/pfkey.h"
+
+static struct sim_net *net;
+static struct umk_stack *a, *b;
+static int ia, ib, link0;
+static struct in6_addr addr_a, addr_b;
+static int replies;
+
+/* the last ESP/AH frame seen from A, for tampering and replay */
+static uint8_t last_frame[2048];
+static size_t last_len;
+static int plain_from_a, prot_from_a;
+
+static void on_echo(void *ctx, const struct umk_echo_event *ev)
+{
+	if (ev->icmp_type == 129 && !ev->truncated_or_bad)
+		replies++;
+}
+
+static void watch(void *ctx, int link, int port, const uint8_t *f, size_t len, umk_time_t now)
+{
+	if (len < 14 + 40 || f[12] != 0x86 || f[13] != 0xdd)
+		return;
+	if (memcmp(f + 14 + 8, &addr_a, 16) != 0)
+		return;
+	uint8_t nxt = f[14 + 6];
+	if (nxt == 44 && len >= 14 + 48)
+		nxt = f[14 + 40];      /* a fragment: what it carries */
+	if (nxt == 50 || nxt == 51) {
+		prot_from_a++;
+		memcpy(last_frame, f, len);
+		last_len = len;
+	} else if (nxt == 58 && f[14 + 40] == 128) {
+		plain_from_a++;      /* an echo request in the clear */
+	}
+}
+
+/* ---- PF_KEY messages ---- */
+
+struct reply {
+	int n;
+	uint8_t err;
+	uint8_t type;
+};
+
+static void on_reply(void *ctx, const void *msg, size_t len)
+{
+	struct reply *r = ctx;
+	const uint8_t *p = msg;
+	r->n++;
+	r->err = p[2];
+	r->type = p[1];
+}
+
+static int pfkey(struct umk_stack *s, struct pfkey_buf *bf)
+{
+	struct reply r = { 0 };
+	int n = pfkey_finish(bf);
+	assert_true(n > 0);
+	pfkey_handle(s, bf->p, (size_t)n, on_reply, &r);
+	assert_int_equal(r.n, 1);
+	return r.err;
+}
+
+static int add_sa(struct umk_stack *s, uint8_t satype, uint32_t spi, const struct in6_addr *src,
+		  const struct in6_addr *dst, uint8_t ealg, int eklen, uint8_t aalg, int aklen,
+		  uint8_t mode, uint8_t replay, uint64_t hard_add)
+{
+	uint8_t buf[1024], key[128];
+	struct pfkey_buf bf;
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_ADD, .satype = satype, .seq = 1 };
+	pfkey_emit_base(&bf, &h);
+	struct pfkey_sa sa = { .spi = spi, .replay = replay, .state = SADB_SASTATE_MATURE,
+			       .auth = aalg, .encrypt = ealg };
+	pfkey_emit_sa(&bf, &sa);
+	struct pfkey_address ad = { .proto = 255, .prefixlen = 128, .addr = *src };
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_SRC, &ad);
+	ad.addr = *dst;
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_DST, &ad);
+	for (int i = 0; i < (int)sizeof(key); i++)
+		key[i] = (uint8_t)(spi + i);
+	if (eklen)
+		pfkey_emit_key(&bf, SADB_EXT_KEY_ENCRYPT, key, (uint16_t)eklen);
+	if (aklen)
+		pfkey_emit_key(&bf, SADB_EXT_KEY_AUTH, key + 8, (uint16_t)aklen);
+	struct pfkey_sa2 sa2 = { .mode = mode };
+	pfkey_emit_sa2(&bf, &sa2);
+	if (hard_add) {
+		struct pfkey_lifetime lt = { .addtime = hard_add };
+		pfkey_emit_lifetime(&bf, SADB_EXT_LIFETIME_HARD, &lt);
+	}
+	return pfkey(s, &bf);
+}
+
+static int add_policy(struct umk_stack *s, uint8_t dir, const struct in6_addr *src,
+		      const struct in6_addr *dst, uint16_t proto, uint8_t mode, uint8_t level)
+{
+	uint8_t buf[1024];
+	struct pfkey_buf bf;
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_X_SPDADD, .seq = 2 };
+	pfkey_emit_base(&bf, &h);
+	struct pfkey_address ad = { .proto = 255, .prefixlen = 128, .addr = *src };
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_SRC, &ad);
+	ad.addr = *dst;
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_DST, &ad);
+	struct pfkey_policy pol = { .type = IPSEC_POLICY_IPSEC, .dir = dir, .n_req = 1 };
+	pol.req[0] = (struct pfkey_ipsecreq){ .proto = proto, .mode = mode, .level = level };
+	if (mode == 2) {
+		pol.req[0].tunnel_addrs = true;
+		pol.req[0].src.addr = dir == IPSEC_DIR_OUTBOUND ? *src : *dst;
+		pol.req[0].dst.addr = dir == IPSEC_DIR_OUTBOUND ? *dst : *src;
+	}
+	pfkey_emit_policy(&bf, &pol);
+	return pfkey(s, &bf);
+}
+
+/* Both directions between A and B: SAs 0x1000+n (A->B) and 0x2000+n (B->A), and
+ * policies on both ends. */
+static void protect_pair(uint8_t satype, uint8_t ealg, int eklen, uint8_t aalg, int aklen,
+			 uint8_t mode, uint8_t replay)
+{
+	uint16_t proto = satype == SADB_SATYPE_ESP ? 50 : 51;
+	for (int side = 0; side < 2; side++) {
+		struct umk_stack *s = side ? b : a;
+		assert_int_equal(add_sa(s, satype, 0x1000, &addr_a, &addr_b, ealg, eklen, aalg,
+					aklen, mode, replay, 0), 0);
+		assert_int_equal(add_sa(s, satype, 0x2000, &addr_b, &addr_a, ealg, eklen, aalg,
+					aklen, mode, replay, 0), 0);
+		const struct in6_addr *me = side ? &addr_b : &addr_a, *peer = side ? &addr_a : &addr_b;
+		assert_int_equal(add_policy(s, IPSEC_DIR_OUTBOUND, me, peer, proto, mode, 2), 0);
+		assert_int_equal(add_policy(s, IPSEC_DIR_INBOUND, peer, me, proto, mode, 2), 0);
+	}
+}
+
+static void two_stacks(void)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
+	net = sim_net_new(5);
+	link0 = sim_link_new(net, 1, 0.0);
+	a = sim_stack_new(net, NULL);
+	b = sim_stack_new(net, NULL);
+	ia = sim_attach(net, link0, a, "eth0", ma, 1500, NULL);
+	ib = sim_attach(net, link0, b, "eth0", mb, 1500, NULL);
+	inet_pton(AF_INET6, "2001:db8::a", &addr_a);
+	inet_pton(AF_INET6, "2001:db8::b", &addr_b);
+	umk_if_up(a, ia);
+	umk_if_up(b, ib);
+	umk_addr_add(a, ia, &addr_a, 64);
+	umk_addr_add(b, ib, &addr_b, 64);
+	replies = plain_from_a = prot_from_a = 0;
+	umk_echo_set_handler(a, on_echo, NULL);
+	sim_watch(net, watch, NULL);
+	sim_run_for(net, 5000);
+}
+
+static int ping(int n, uint32_t size)
+{
+	int before = replies;
+	for (int i = 0; i < n; i++) {
+		umk_echo_send(a, &addr_b, 0, 0, 7, (uint16_t)i, size, 0);
+		sim_run_for(net, 200);
+	}
+	return replies - before;
+}
+
+static const struct alg_case {
+	const char *name;
+	uint8_t satype, ealg;
+	int eklen;
+	uint8_t aalg;
+	int aklen;
+} alg_cases[] = {
+	{ "aes-gcm-16/128", SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0 },
+	{ "aes-gcm-16/256", SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 36, 0, 0 },
+	{ "chacha20-poly1305", SADB_SATYPE_ESP, SADB_X_EALG_CHACHA20POLY1305, 36, 0, 0 },
+	{ "aes-gmac", SADB_SATYPE_ESP, SADB_X_EALG_NULL_AES_GMAC, 20, 0, 0 },
+	{ "aes-cbc + sha256", SADB_SATYPE_ESP, SADB_X_EALG_AESCBC, 16, SADB_X_AALG_SHA2_256HMAC, 32 },
+	{ "aes-cbc256 + sha512", SADB_SATYPE_ESP, SADB_X_EALG_AESCBC, 32, SADB_X_AALG_SHA2_512HMAC, 64 },
+	{ "null + sha384", SADB_SATYPE_ESP, SADB_EALG_NULL, 0, SADB_X_AALG_SHA2_384HMAC, 48 },
+	{ "aes-cbc + sha1", SADB_SATYPE_ESP, SADB_X_EALG_AESCBC, 16, SADB_AALG_SHA1HMAC, 20 },
+	{ "aes-cbc + xcbc", SADB_SATYPE_ESP, SADB_X_EALG_AESCBC, 16, SADB_X_AALG_AES_XCBC_MAC, 16 },
+	{ "ah sha256", SADB_SATYPE_AH, SADB_EALG_NONE, 0, SADB_X_AALG_SHA2_256HMAC, 32 },
+	{ "ah xcbc", SADB_SATYPE_AH, SADB_EALG_NONE, 0, SADB_X_AALG_AES_XCBC_MAC, 16 },
+};
+
+static void run_modes(uint8_t mode)
+{
+	for (size_t i = 0; i < sizeof(alg_cases) / sizeof(alg_cases[0]); i++) {
+		const struct alg_case *c = &alg_cases[i];
+		print_message("%s %s\n", mode == 2 ? "tunnel" : "transport", c->name);
+		two_stacks();
+		protect_pair(c->satype, c->ealg, c->eklen, c->aalg, c->aklen, mode, 8);
+		assert_int_equal(ping(3, 56), 3);
+		assert_int_equal(ping(1, 1400), 1);
+		assert_int_equal(ping(1, 3000), 1);          /* ESP then fragmented */
+		assert_int_equal(plain_from_a, 0);
+		assert_true(prot_from_a >= 5);
+		uint64_t ok = c->satype == SADB_SATYPE_ESP ? b->counters[CNT_ESP_IN_OK] :
+							     b->counters[CNT_AH_IN_OK];
+		assert_true(ok >= 5);
+		sim_net_free(net);
+	}
+}
+
+static void test_transport(void **state) { run_modes(1); }
+static void test_tunnel(void **state) { run_modes(2); }
+
+/* tampered, replayed, unknown SPI, and unprotected under "require" */
+static void test_negative(void **state)
+{
+	two_stacks();
+	protect_pair(SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8);
+	assert_int_equal(ping(1, 56), 1);
+	uint8_t saved[2048];
+	size_t n = last_len;
+	memcpy(saved, last_frame, n);
+
+	/* replayed: the same frame again */
+	uint64_t rep = b->counters[CNT_IPSEC_DROP_REPLAY];
+	sim_inject(net, link0, saved, n);
+	sim_run_for(net, 100);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_REPLAY], rep + 1);
+
+	/* tampered: one ciphertext bit, with a fresh sequence number */
+	uint64_t icv = b->counters[CNT_IPSEC_DROP_ICV];
+	uint8_t t[2048];
+	memcpy(t, saved, n);
+	t[14 + 40 + 7] += 50;      /* sequence number low byte: past the window's top */
+	t[n - 20] ^= 0x01;
+	sim_inject(net, link0, t, n);
+	sim_run_for(net, 100);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_ICV], icv + 1);
+
+	/* truncated */
+	uint64_t tr = b->counters[CNT_IPSEC_DROP_TRUNCATED];
+	memcpy(t, saved, 14 + 40 + 12);
+	t[14 + 4] = 0;
+	t[14 + 5] = 12;            /* payload length: ESP header + 4 bytes */
+	sim_inject(net, link0, t, 14 + 40 + 12);
+	sim_run_for(net, 100);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_TRUNCATED], tr + 1);
+
+	/* unknown SPI */
+	uint64_t nosa = b->counters[CNT_IPSEC_DROP_NO_SA];
+	memcpy(t, saved, n);
+	t[14 + 40 + 2] ^= 0x40;
+	sim_inject(net, link0, t, n);
+	sim_run_for(net, 100);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_NO_SA], nosa + 1);
+
+	/* an unprotected echo request is refused by B's inbound "require" policy */
+	uint64_t pol = b->counters[CNT_IPSEC_DROP_POLICY];
+	struct pfkey_buf bf;
+	uint8_t buf[64];
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_X_SPDFLUSH };
+	pfkey_emit_base(&bf, &h);
+	assert_int_equal(pfkey(a, &bf), 0);       /* A sends in the clear now */
+	assert_int_equal(ping(1, 56), 0);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_POLICY], pol + 1);
+	/* ND kept working under B's policies (the RFC 4301 bypass) */
+	assert_true(b->counters[CNT_IPSEC_ND_BYPASS] > 0);
+	sim_net_free(net);
+}
+
+struct listener {
+	int acquire, expire_hard, expire_soft;
+};
+
+static void on_listen(void *ctx, const void *msg, size_t len)
+{
+	struct listener *l = ctx;
+	struct pfkey_msg m;
+	assert_int_equal(pfkey_parse(msg, len, &m), 0);
+	if (m.base.type == SADB_ACQUIRE)
+		l->acquire++;
+	if (m.base.type == SADB_EXPIRE && PFKEY_HAS(&m, SADB_EXT_LIFETIME_HARD))
+		l->expire_hard++;
+	if (m.base.type == SADB_EXPIRE && PFKEY_HAS(&m, SADB_EXT_LIFETIME_SOFT))
+		l->expire_soft++;
+}
+
+static void test_acquire_and_expire(void **state)
+{
+	struct listener l = { 0 };
+	two_stacks();
+	ipsec_set_listener(a, on_listen, &l);
+	struct pfkey_buf bf;
+	uint8_t buf[64];
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_REGISTER, .satype = SADB_SATYPE_ESP };
+	pfkey_emit_base(&bf, &h);
+	assert_int_equal(pfkey(a, &bf), 0);
+	assert_int_equal(add_policy(a, IPSEC_DIR_OUTBOUND, &addr_a, &addr_b, 50, 1, 2), 0);
+	assert_int_equal(ping(1, 56), 0);
+	assert_int_equal(l.acquire, 1);
+	assert_int_equal(a->counters[CNT_IPSEC_HELD], 1);
+	/* the key daemon answers: SAs on both sides, with a 30 s hard lifetime on A */
+	assert_int_equal(add_sa(b, SADB_SATYPE_ESP, 0x1000, &addr_a, &addr_b,
+				SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8, 0), 0);
+	int before = replies;
+	assert_int_equal(add_sa(a, SADB_SATYPE_ESP, 0x1000, &addr_a, &addr_b,
+				SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8, 30), 0);
+	sim_run_for(net, 200);
+	assert_int_equal(replies, before + 1);    /* the held request went out */
+	assert_int_equal(b->counters[CNT_ESP_IN_OK], 1);
+	sim_run_for(net, 31000);
+	assert_int_equal(l.expire_hard, 1);
+	assert_int_equal(a->ipsec->n_sas, 0);
+	int acq = l.acquire;
+	assert_int_equal(ping(1, 56), 0);         /* traffic stopped; a new ACQUIRE */
+	assert_int_equal(l.acquire, acq + 1);
+	sim_net_free(net);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transport),
+		cmocka_unit_test(test_tunnel),
+		cmocka_unit_test(test_negative),
+		cmocka_unit_test(test_acquire_and_expire),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
