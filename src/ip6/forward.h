@@ -1,0 +1,22 @@
+/*
+ * forward.h - IPv6 forwarding for a router (RFC 8200, RFC 4443 2.4 and 3, RFC 4861 8.2,
+ * RFC 4007 9): what ip6_input hands over when a packet is not for us and the receiving
+ * interface forwards. Implementation: ip6/forward.c; routes from ip6/route6.c.
+ */
+#ifndef UMK_IP6_FORWARD_H
+#define UMK_IP6_FORWARD_H
+
+struct umk_stack;
+struct umk_if;
+struct umk_pkt;
+
+/* pkt->data and pkt->net_off at the IPv6 header (already validated by ip6_input: version,
+ * payload length, trimmed to it; source neither multicast nor loopback), received on ifp,
+ * which has forwarding on. Forwards it, answers with an ICMPv6 error, or drops it, counting
+ * each outcome. Consumes pkt. */
+void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
+
+int fwd_init(struct umk_stack *s);
+void fwd_fini(struct umk_stack *s);
+
+#endif

@@ -1,0 +1,265 @@
+"""
+test_router.py - umikamed as an IPv6 router between two Linux hosts (issue 4).
+
+Topology (each box its own network namespace, names unique per run):
+
+   hostA (vA) ---+                                     
+                 +-- br0 in swA -- tapA ==[umikamed in rtr]== tapB -- hostB
+   hostC (vC) ---+                     2001:db8:a::1   2001:db8:b::1
+   hostC: radvd (Prf low) and 2001:db8:c::1; umikamed routes 2001:db8:c::/64 via hostC.
+
+umikamed advertises 2001:db8:a::/64 (Prf high, RDNSS, DNSSL) on tapA and 2001:db8:b::/64 on
+tapB. The TAPs' kernel sides are moved into swA / hostB after umikamed opened them.
+Run as root: /usr/bin/python3 -m pytest tests/router -q
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("UMK_BUILD", "build"))
+UMIKAMED = os.path.join(BUILD, "bin", "umikamed")
+UMK = os.path.join(BUILD, "bin", "umk")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(UMIKAMED),
+                                reason="needs root and a built umikamed")
+
+
+def sh(cmd, check=True, timeout=30):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("failed (%d): %s\n%s%s" % (r.returncode, " ".join(cmd), r.stdout,
+                                                         r.stderr))
+    return r
+
+
+def nsx(ns, *cmd, check=True, timeout=30):
+    return sh(["ip", "netns", "exec", ns] + list(cmd), check=check, timeout=timeout)
+
+
+def wait_for(fn, timeout=20.0, step=0.25):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+class Topo:
+    def __init__(self):
+        tag = "%d" % os.getpid()
+        self.ns = {k: "rt%s-%s" % (k, tag) for k in ("rtr", "swA", "hostA", "hostB", "hostC")}
+        self.tmp = tempfile.mkdtemp(prefix="umk-router-")
+        self.sock = os.path.join(self.tmp, "umikamed.sock")
+        self.procs = []
+
+    def umk(self, *args, check=True):
+        return nsx(self.ns["rtr"], UMK, "-s", self.sock, *args, check=check)
+
+    def umk_json(self, *args):
+        return json.loads(self.umk("-j", *args).stdout)
+
+    def up(self):
+        n = self.ns
+        for v in n.values():
+            sh(["ip", "netns", "add", v])
+            nsx(v, "ip", "link", "set", "lo", "up")
+        for h in ("hostA", "hostB", "hostC"):
+            nsx(n[h], "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
+            nsx(n[h], "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
+        cfg = os.path.join(self.tmp, "umikamed.conf")
+        with open(cfg, "w") as f:
+            f.write("conf set tapA forwarding 1\n"
+                    "conf set tapB forwarding 1\n"
+                    "addr add 2001:db8:a::1/64 dev tapA\n"
+                    "addr add 2001:db8:b::1/64 dev tapB\n"
+                    "ra set tapA prefix 2001:db8:a::/64 rdnss 2001:db8::53 "
+                    "dnssl example.org interval 3-4 pref high\n"
+                    "ra set tapB prefix 2001:db8:b::/64 interval 3-4\n")
+        log = open(os.path.join(self.tmp, "umikamed.log"), "w")
+        p = subprocess.Popen(["ip", "netns", "exec", n["rtr"], UMIKAMED, "-f", "-i", "tapA",
+                              "-i", "tapB", "-s", self.sock, "-c", cfg],
+                             stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        assert wait_for(lambda: os.path.exists(self.sock), 10), "umikamed did not start"
+        # link A is a bridge with hostA and hostC on it; link B is tapB itself in hostB
+        nsx(n["rtr"], "ip", "link", "set", "tapA", "netns", n["swA"])
+        nsx(n["rtr"], "ip", "link", "set", "tapB", "netns", n["hostB"])
+        nsx(n["swA"], "ip", "link", "add", "br0", "type", "bridge")
+        nsx(n["swA"], "sysctl", "-qw", "net.ipv6.conf.br0.disable_ipv6=1")
+        nsx(n["swA"], "ip", "link", "set", "br0", "type", "bridge", "mcast_snooping", "0")
+        for h, v in (("hostA", "vA"), ("hostC", "vC")):
+            nsx(n["swA"], "ip", "link", "add", v + "s", "type", "veth", "peer", "name", v,
+                "netns", n[h])
+            nsx(n["swA"], "ip", "link", "set", v + "s", "master", "br0", "up")
+        nsx(n["swA"], "ip", "link", "set", "tapA", "master", "br0", "up")
+        nsx(n["swA"], "ip", "link", "set", "br0", "up")
+        nsx(n["hostC"], "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+        nsx(n["hostA"], "ip", "link", "set", "vA", "up")
+        nsx(n["hostC"], "ip", "link", "set", "vC", "up")
+        nsx(n["hostB"], "ip", "link", "set", "tapB", "up")
+        nsx(n["hostC"], "ip", "addr", "add", "2001:db8:c::1/128", "dev", "lo")
+        # hostC forwards (radvd wants it), so it learns nothing from RAs: link A by hand
+        nsx(n["hostC"], "ip", "-6", "route", "add", "2001:db8:a::/64", "dev", "vC")
+        # radvd on hostC: a second router on link A, low preference (RFC 4191)
+        rconf = os.path.join(self.tmp, "radvd.conf")
+        with open(rconf, "w") as f:
+            f.write("interface vC { AdvSendAdvert on; MinRtrAdvInterval 3; "
+                    "MaxRtrAdvInterval 4; AdvDefaultPreference low; "
+                    "prefix 2001:db8:a::/64 { AdvValidLifetime 86400; "
+                    "AdvPreferredLifetime 14400; }; };\n")
+        rp = subprocess.Popen(["ip", "netns", "exec", n["hostC"], "radvd", "-n", "-C", rconf,
+                               "-p", os.path.join(self.tmp, "radvd.pid"), "-m", "stderr", "-u", "root"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(rp)
+        self.c_ll = self.linklocal(n["hostC"], "vC")
+        self.umk("route", "add", "2001:db8:c::/64", "via", self.c_ll + "%tapA")
+
+    def linklocal(self, ns, dev):
+        def get():
+            out = nsx(ns, "ip", "-6", "-o", "addr", "show", "dev", dev, "scope", "link").stdout
+            m = re.search(r"inet6 (fe80::[0-9a-f:]+)/64", out)
+            return m and m.group(1)
+        v = wait_for(get, 10)
+        assert v, "no link-local on %s" % dev
+        return v
+
+    def global_addr(self, ns, dev, prefix):
+        out = nsx(ns, "ip", "-6", "-o", "addr", "show", "dev", dev, "scope", "global").stdout
+        m = re.search(r"inet6 (%s[0-9a-f:]+)/64" % re.escape(prefix), out)
+        return m and m.group(1)
+
+    def down(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        for v in self.ns.values():
+            sh(["ip", "netns", "del", v], check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def topo():
+    t = Topo()
+    try:
+        t.up()
+        n = t.ns
+        t.a = wait_for(lambda: t.global_addr(n["hostA"], "vA", "2001:db8:a:"), 30)
+        t.b = wait_for(lambda: t.global_addr(n["hostB"], "tapB", "2001:db8:b:"), 30)
+        yield t
+    finally:
+        t.down()
+
+
+def test_hosts_autoconfigure(topo):
+    """Both Linux hosts take an address from umikamed's prefixes and it as default router."""
+    n = topo.ns
+    assert topo.a and topo.b
+    r_ll = topo.linklocal(n["hostB"], "tapB")   # any: we need umikamed's, read from routes
+    out = nsx(n["hostB"], "ip", "-6", "route", "show", "default").stdout
+    assert "via fe80::" in out and "tapB" in out and r_ll not in out
+
+
+def test_rdnss_visible_to_rdisc6(topo):
+    out = nsx(topo.ns["hostA"], "rdisc6", "-m", "-r", "1", "-w", "4500", "vA", timeout=40).stdout
+    assert "2001:db8::53" in out
+    assert "example.org" in out
+
+
+def test_two_routers_preference(topo):
+    """radvd (low) and umikamed (high) on link A: hostA has both, prefers umikamed."""
+    n = topo.ns
+
+    def both():
+        out = nsx(n["hostA"], "ip", "-6", "route", "show", "default").stdout
+        return out if out.count("via fe80::") >= 2 else None
+    out = wait_for(both, 15)
+    assert out, "hostA did not learn both routers"
+    lines = [l for l in out.splitlines() if "via" in l]
+    c_line = [l for l in lines if topo.c_ll in l]
+    u_line = [l for l in lines if topo.c_ll not in l]
+    assert c_line and "pref low" in c_line[0]
+    assert u_line and "pref high" in u_line[0]
+    # RFC 4861 6.2.7: radvd's prefix lifetimes differ from ours: logged and counted
+    ra = topo.umk_json("ra", "show", "tapA")
+    router = [x for x in ra if x["type"] == "router"][0]
+    assert router["advertising"]
+    assert router["inconsistent"] > 0
+
+
+def test_ping_and_tcp_through(topo):
+    n = topo.ns
+    nsx(n["hostA"], "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", topo.b, timeout=20)
+    srv = subprocess.Popen(["ip", "netns", "exec", n["hostB"], "nc", "-6", "-l", "-N", "-p",
+                            "5001"], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        r = subprocess.run(["ip", "netns", "exec", n["hostA"], "nc", "-6", "-N", "-w", "5",
+                            topo.b, "5001"], input="hello through umikame\n",
+                           capture_output=True, text=True, timeout=15)
+        assert r.returncode == 0, r.stderr
+        got, _ = srv.communicate(timeout=10)
+        assert "hello through umikame" in got
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
+    st = {(x["group"], x["name"]): x["value"] for x in
+          [dict(group=g, name=k, value=v) for g, d in topo.umk_json("stats").items()
+           for k, v in (d.items() if isinstance(d, dict) else [])]}
+    assert st.get(("ip6", "OutForwDatagrams"), 0) >= 6
+
+
+def test_tracepath_shows_the_hop(topo):
+    out = nsx(topo.ns["hostA"], "tracepath", "-6", "-n", "-m", "4", topo.b, check=False,
+              timeout=30).stdout
+    assert "2001:db8:a::1" in out, out
+    assert topo.b in out
+
+
+def test_pmtu_packet_too_big(topo):
+    """A smaller MTU towards hostB: umikamed answers Packet Too Big and Linux adapts."""
+    n = topo.ns
+    topo.umk("conf", "set", "tapB", "mtu", "1280")
+    nsx(n["hostB"], "ip", "link", "set", "tapB", "mtu", "1280")
+    try:
+        # DF-style ping bigger than 1280 fails once with PTB; Linux records the path MTU
+        nsx(n["hostA"], "ping", "-6", "-c", "2", "-s", "1400", "-M", "do", "-W", "1", topo.b,
+            check=False, timeout=15)
+        out = nsx(n["hostA"], "ip", "-6", "route", "get", topo.b).stdout
+        assert "mtu 1280" in out, out
+        # and fragmenting pings now get through
+        nsx(n["hostA"], "ping", "-6", "-c", "2", "-s", "1400", "-W", "2", topo.b, timeout=15)
+    finally:
+        topo.umk("conf", "set", "tapB", "mtu", "1500")
+        nsx(n["hostB"], "ip", "link", "set", "tapB", "mtu", "1500")
+
+
+def test_redirect_followed(topo):
+    """hostA sends for 2001:db8:c::1 to umikamed (its preferred default router); umikamed
+    forwards it back onto link A to hostC and redirects hostA, which then goes direct."""
+    n = topo.ns
+    nsx(n["hostA"], "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "2001:db8:c::1",
+        timeout=15)
+
+    def redirected():
+        out = nsx(n["hostA"], "ip", "-6", "route", "get", "2001:db8:c::1").stdout
+        return topo.c_ll in out and out
+    assert wait_for(redirected, 5), nsx(n["hostA"], "ip", "-6", "route", "get",
+                                          "2001:db8:c::1").stdout
+    st = topo.umk("stats").stdout
+    assert re.search(r"RedirectsSent\D+[1-9]", st) or "RedirectsSent" in st
