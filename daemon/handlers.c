@@ -197,10 +197,12 @@ static void do_route_change(struct walk *w, const struct ctl_req *r)
 	const struct in6_addr *gw = r->has_gateway ? &r->gateway : NULL;
 	/* ip -6 route's default metric for routes added by hand */
 	uint32_t metric = r->has_metric ? r->metric : 1024;
-	int e = r->type == CTL_MSG_ROUTE_ADD
-			? umk_route_add(w->d->stack, &r->addr, r->prefixlen, gw, ifindex, metric)
-			: umk_route_del(w->d->stack, &r->addr, r->prefixlen, gw, ifindex);
 	const char *msg = NULL;
+	int e = r->type != CTL_MSG_ROUTE_ADD
+			? umk_route_del(w->d->stack, &r->addr, r->prefixlen, gw, ifindex)
+		: r->n_nexthops || r->rttype   /* ECMP, reject, blackhole: router.c */
+			? router_route_add(w->d, r, w->ifindex, gw_zone, &msg)
+			: umk_route_add(w->d->stack, &r->addr, r->prefixlen, gw, ifindex, metric);
 	if (e == -EEXIST)
 		msg = "route already exists";
 	else if (e == -ENOENT)
@@ -389,6 +391,11 @@ static void do_echo_send(struct walk *w, const struct ctl_req *r)
 	reply_error(w->sink, w->seq, -e, NULL);
 }
 
+static void do_ra(struct walk *w, const struct ctl_req *r)
+{
+	router_ra_request(w->d, r, w->ifindex, w->sink, w->seq);   /* router.c */
+}
+
 struct handler_row {
 	uint16_t type;
 	void (*fn)(struct walk *w, const struct ctl_req *r);
@@ -411,6 +418,9 @@ static const struct handler_row handler_rows[] = {
 	{ CTL_MSG_CONF_SET, do_conf_set },
 	{ CTL_MSG_STATS, do_stats },
 	{ CTL_MSG_ECHO_SEND, do_echo_send },
+	{ CTL_MSG_RA_SET, do_ra },
+	{ CTL_MSG_RA_DEL, do_ra },
+	{ CTL_MSG_RA_LIST, do_ra },
 };
 
 void handle_request(struct daemon *d, const struct ctl_msg *m, struct reply_sink *sink)
@@ -421,9 +431,12 @@ void handle_request(struct daemon *d, const struct ctl_msg *m, struct reply_sink
 	struct ctl_req r;
 	uint16_t type = m->hdr.type;
 
-	if ((type >= CTL_MSG_PFKEY_FIRST && type <= CTL_MSG_PFKEY_LAST) ||
-	    (type >= CTL_MSG_SOCK_FIRST && type <= CTL_MSG_SOCK_LAST)) {
-		reply_error(sink, seq, EOPNOTSUPP, "not implemented yet");
+	if (type >= CTL_MSG_SOCK_FIRST && type <= CTL_MSG_SOCK_LAST) {
+		sockets_request(d, m, sink);   /* sockets.c: the remote socket API */
+		return;
+	}
+	if (type >= CTL_MSG_PFKEY_FIRST && type <= CTL_MSG_PFKEY_LAST) {
+		pfkeyd_request(d, m, sink);    /* pfkey.c: PF_KEY v2 */
 		return;
 	}
 	int e = ctl_req_decode(m, &r, &why);

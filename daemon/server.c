@@ -36,6 +36,7 @@ struct client {
 	uint8_t in[CTL_MSG_MAX];
 	uint8_t *out;
 	size_t out_len, out_cap;
+	void *sockets;          /* daemon/sockets.c: this connection's remote sockets */
 };
 
 /* epoll data: the daemon's own fds are tagged by small integers in umikamed.c; a client
@@ -52,6 +53,8 @@ static void client_arm(struct daemon *d, struct client *c)
 
 static void client_free(struct daemon *d, struct client *c)
 {
+	sockets_client_gone(d, c);   /* closes the sockets it opened */
+	pfkeyd_client_gone(d, c);    /* its PF_KEY registrations */
 	for (struct client **pp = &d->clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -290,6 +293,16 @@ void server_client_event(struct daemon *d, struct client *c, uint32_t events)
 		return;
 	}
 	client_arm(d, c);
+}
+
+void **server_client_sockets(struct client *c) { return &c->sockets; }
+
+int server_client_push(struct daemon *d, struct client *c, const uint8_t *msg, size_t len)
+{
+	if (c->closing || c->out_len >= UMKD_OUT_HIGH || out_append(c, msg, len))
+		return -ENOBUFS;
+	client_arm(d, c);
+	return 0;
 }
 
 int server_echo_claim(struct daemon *d, struct client *c, uint16_t ident)

@@ -27,6 +27,7 @@
 
 struct tap;
 struct client;
+struct pfkey_peer;
 
 struct daemon {
 	struct umk_stack *stack;
@@ -37,6 +38,7 @@ struct daemon {
 	bool foreground;
 	int log_level;
 	struct client *clients;
+	struct pfkey_peer *pfkey_peers;   /* pfkey.c: connections that speak PF_KEY */
 	int nclients;
 	uid_t uid;
 	uint64_t events_dropped;    /* echo events a slow client did not take */
@@ -75,9 +77,29 @@ void server_client_event(struct daemon *d, struct client *c, uint32_t events);
 int server_echo_claim(struct daemon *d, struct client *c, uint16_t ident);
 void server_echo_event(void *ctx, const struct umk_echo_event *ev);
 
+/* server.c, for sockets.c: the connection's slot for its socket state, and a message pushed
+ * to it unsolicited (-ENOBUFS when it is not reading). */
+void **server_client_sockets(struct client *c);
+int server_client_push(struct daemon *d, struct client *c, const uint8_t *msg, size_t len);
+
+/* sockets.c: the remote socket API (CTL_MSG_SOCK_*) for a client, and its cleanup. */
+void sockets_request(struct daemon *d, const struct ctl_msg *m, struct reply_sink *sink);
+void sockets_client_gone(struct daemon *d, struct client *c);
+
+/* pfkey.c: PF_KEY v2 (CTL_MSG_PFKEY) for a client, and its registrations' cleanup. */
+void pfkeyd_request(struct daemon *d, const struct ctl_msg *m, struct reply_sink *sink);
+void pfkeyd_client_gone(struct daemon *d, struct client *c);
+
 /* config.c: 0, or -1 after printing "FILE:LINE: reason". check_only: parse and check names. */
 int config_load(struct daemon *d, const char *path, char *const ifnames[], int nifnames,
 		bool check_only);
+
+/* router.c: ECMP / reject routes (a negative errno, *msg set when there is more to say) and
+ * the RA requests (each emits its final reply). */
+int router_route_add(struct daemon *d, const struct ctl_req *r, int ifindex, int gw_zone,
+		     const char **msg);
+void router_ra_request(struct daemon *d, const struct ctl_req *r, int ifindex,
+		       struct reply_sink *sink, uint32_t seq);
 
 /* secret.c: fills key from path (creating it); never fails, falls back to a random key. */
 void secret_key_load(struct daemon *d, const char *path, uint8_t key[32]);

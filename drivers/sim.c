@@ -99,6 +99,8 @@ struct umk_stack *sim_stack_new(struct sim_net *net, const struct umk_stack_conf
 	if (!cfg) {
 		umk_stack_config_defaults(&def);
 		def.seed = (uint64_t)(sim_rand(net) * 1e15) + (uint64_t)net->n_stacks;
+		/* reproducible: the RFC 7217 secret is derived from the seed */
+		memset(def.secret_key, 0, sizeof(def.secret_key));
 		def.pool_small = 512;
 		def.pool_medium = 8;
 		def.pool_large = 16;

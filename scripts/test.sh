@@ -7,6 +7,8 @@
 #   fuzz      build-fuzz/ with clang+libFuzzer, each fuzz/fuzz_* target for a while
 #   interop   pytest + scapy in network namespaces against umikamed (needs root),
 #             including the hostile-traffic tests (thc-ipv6)
+#   peers     the router, TCP and IPsec suites and the remote-socket scripts, each
+#             against Linux (and radvd, netcat) in namespaces of their own
 # Prints a summary with each phase's result and duration; exits non-zero if any failed.
 #
 # Knobs (environment):
@@ -169,6 +171,35 @@ phase_interop() {
 	return "$rc"
 }
 
+# The peer suites beside tests/interop, each with its own namespaces: the router role
+# (tests/router), TCP (tests/tcp), IPsec with setkey (tests/ipsec), and the remote socket
+# API against netcat (tests/sock/*.sh).
+phase_peers() {
+	[ "${UMK_SKIP_INTEROP:-0}" = 1 ] && { skip "(UMK_SKIP_INTEROP=1)"; return; }
+	if [ "$(id -u)" -ne 0 ]; then
+		NOTE="(needs root: network namespaces and TAP devices)"
+		return 1
+	fi
+	local dirs=() d t rc=0 scripts=0
+	for d in tests/router tests/tcp tests/ipsec; do
+		compgen -G "$d/test_*.py" >/dev/null && dirs+=("$d")
+	done
+	if [ "${#dirs[@]}" -gt 0 ]; then
+		UMK_BUILD=${UMK_INTEROP_BUILD:-build} timeout 1800 \
+			$PY -m pytest -p no:cacheprovider -ra --durations=10 \
+			--junitxml="$LOGDIR/peers.xml" "${dirs[@]}" 2>&1 | tee "$LOGDIR/peers.log"
+		rc=${PIPESTATUS[0]}
+	fi
+	for t in tests/sock/*.sh; do
+		[ -f "$t" ] || continue
+		scripts=$((scripts + 1))
+		echo "peers: $t"
+		timeout 300 sh "$t" "${UMK_INTEROP_BUILD:-build}" || rc=1
+	done
+	NOTE="(${dirs[*]:-no pytest suites}; $scripts scripts) $(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$LOGDIR/peers.log" 2>/dev/null | tail -1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
+	return "$rc"
+}
+
 mkdir -p "$LOGDIR"
 T0=$(date +%s)
 run_phase deps phase_deps
@@ -180,6 +211,7 @@ else
 	run_phase asan phase_asan
 	run_phase fuzz phase_fuzz
 	run_phase interop phase_interop
+	run_phase peers phase_peers
 fi
 T1=$(date +%s)
 

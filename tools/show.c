@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <umikame/mgmt.h>
+#include <umikame/router.h>
+
+#include "ctl/ra_msg.h"
 
 #include "json.h"
 #include "umk.h"
@@ -416,6 +419,177 @@ static void print_stats(struct out *o)
 	free(done);
 }
 
+/* ---- ra ---- */
+
+static const char *pref_name(int p) { return p > 0 ? "high" : p < 0 ? "low" : "medium"; }
+
+static void ra_config_print(struct out *o, const struct umk_ra_config *c)
+{
+	char a[INET6_ADDRSTRLEN];
+	uint32_t lft = c->router_lifetime == UMK_RA_DEFAULT ? 3 * c->max_interval :
+							      c->router_lifetime;
+	uint32_t dlft = c->dns_lifetime == UMK_RA_DEFAULT ? 3 * c->max_interval : c->dns_lifetime;
+	if (o->json) {
+		json_uint(&o->j, "min_interval", c->min_interval);
+		json_uint(&o->j, "max_interval", c->max_interval);
+		json_uint(&o->j, "lifetime", lft);
+		json_str(&o->j, "pref", pref_name(c->pref));
+		json_uint(&o->j, "hop_limit", c->cur_hop_limit);
+		json_bool(&o->j, "managed", c->managed);
+		json_bool(&o->j, "other", c->other);
+		json_uint(&o->j, "mtu", c->link_mtu);
+		json_uint(&o->j, "reachable_time", c->reachable_time);
+		json_uint(&o->j, "retrans_time", c->retrans_timer);
+		json_begin_array(&o->j, "prefixes");
+		for (unsigned i = 0; i < c->n_prefix; i++) {
+			const struct umk_ra_prefix *p = &c->prefix[i];
+			char pfx[INET6_ADDRSTRLEN + 4];
+			fmt_addr(p->prefix.s6_addr, pfx);
+			sprintf(pfx + strlen(pfx), "/%u", p->plen);
+			json_begin_object(&o->j, NULL);
+			json_str(&o->j, "prefix", pfx);
+			json_bool(&o->j, "onlink", p->on_link);
+			json_bool(&o->j, "autonomous", p->autonomous);
+			json_uint(&o->j, "valid", p->valid_lft);
+			json_uint(&o->j, "preferred", p->preferred_lft);
+			json_end_object(&o->j);
+		}
+		json_end_array(&o->j);
+		json_begin_array(&o->j, "routes");
+		for (unsigned i = 0; i < c->n_route; i++) {
+			const struct umk_ra_route *r = &c->route[i];
+			char pfx[INET6_ADDRSTRLEN + 4];
+			fmt_addr(r->prefix.s6_addr, pfx);
+			sprintf(pfx + strlen(pfx), "/%u", r->plen);
+			json_begin_object(&o->j, NULL);
+			json_str(&o->j, "prefix", pfx);
+			json_str(&o->j, "pref", pref_name(r->pref));
+			json_uint(&o->j, "lifetime", r->lifetime == UMK_RA_DEFAULT ? lft : r->lifetime);
+			json_end_object(&o->j);
+		}
+		json_end_array(&o->j);
+		json_begin_array(&o->j, "rdnss");
+		for (unsigned i = 0; i < c->n_rdnss; i++) {
+			fmt_addr(c->rdnss[i].s6_addr, a);
+			json_str(&o->j, NULL, a);
+		}
+		json_end_array(&o->j);
+		json_begin_array(&o->j, "dnssl");
+		for (unsigned i = 0; i < c->n_dnssl; i++)
+			json_str(&o->j, NULL, c->dnssl[i]);
+		json_end_array(&o->j);
+		json_uint(&o->j, "dns_lifetime", dlft);
+		return;
+	}
+	printf("    interval %u-%u lifetime %u pref %s hop_limit %u managed %d other %d",
+	       c->min_interval, c->max_interval, lft, pref_name(c->pref), c->cur_hop_limit,
+	       c->managed, c->other);
+	if (c->link_mtu)
+		printf(" mtu %u", c->link_mtu);
+	printf(" reachable_time %u retrans_time %u\n", c->reachable_time, c->retrans_timer);
+	for (unsigned i = 0; i < c->n_prefix; i++) {
+		const struct umk_ra_prefix *p = &c->prefix[i];
+		fmt_addr(p->prefix.s6_addr, a);
+		printf("    prefix %s/%u onlink %d autonomous %d valid %u preferred %u\n", a,
+		       p->plen, p->on_link, p->autonomous, p->valid_lft, p->preferred_lft);
+	}
+	for (unsigned i = 0; i < c->n_route; i++) {
+		const struct umk_ra_route *r = &c->route[i];
+		fmt_addr(r->prefix.s6_addr, a);
+		printf("    route %s/%u pref %s lifetime %u\n", a, r->plen, pref_name(r->pref),
+		       r->lifetime == UMK_RA_DEFAULT ? lft : r->lifetime);
+	}
+	for (unsigned i = 0; i < c->n_rdnss; i++) {
+		fmt_addr(c->rdnss[i].s6_addr, a);
+		printf("    rdnss %s lifetime %u\n", a, dlft);
+	}
+	for (unsigned i = 0; i < c->n_dnssl; i++)
+		printf("    dnssl %s lifetime %u\n", c->dnssl[i], dlft);
+}
+
+static int ra_item(void *ctx, const struct ctl_msg *m)
+{
+	struct out *o = ctx;
+	const char *ifn = ifname_of(m);
+	uint32_t v32 = 0;
+	uint64_t v64 = 0;
+	if (m->hdr.type == CTL_MSG_RA) {
+		struct umk_ra_config c;
+		const struct ctl_attr_ref *ra = &m->attr[A_RA_CONF];
+		bool have = ra->present && !ctl_ra_decode(ra->value, ra->len, &c);
+		uint32_t adv = 0, next = 0;
+		uint64_t sent = 0, rsinc = 0;
+		ctl_get_u32(m, A_FLAGS, &adv);
+		ctl_get_u32(m, A_EXPIRES, &next);
+		ctl_get_u64(m, A_COUNTER, &sent);
+		ctl_get_u64(m, A_VALUE, &rsinc);
+		if (o->json) {
+			json_begin_object(&o->j, NULL);
+			json_str(&o->j, "ifname", ifn);
+			json_str(&o->j, "type", "router");
+			json_bool(&o->j, "advertising", adv);
+			if (adv)
+				json_uint(&o->j, "next_ra_ms", next);
+			json_uint(&o->j, "ras_sent", sent);
+			json_uint(&o->j, "rs_received", rsinc >> 32);
+			json_uint(&o->j, "inconsistent", (uint32_t)rsinc);
+			if (have)
+				ra_config_print(o, &c);
+			json_end_object(&o->j);
+			return 0;
+		}
+		printf("%s: %s", ifn, adv ? "advertising" : "configured, not advertising "
+						"(needs forwarding 1 and the link up)");
+		if (adv)
+			printf(", next RA in %u.%03us", next / 1000, next % 1000);
+		printf(", %" PRIu64 " RAs sent, %" PRIu64 " RS received, %u inconsistent RAs seen\n",
+		       sent, rsinc >> 32, (uint32_t)rsinc);
+		if (have)
+			ra_config_print(o, &c);
+		return 0;
+	}
+	uint8_t kind = 0, pref = 0;
+	char a[INET6_ADDRSTRLEN], rt[INET6_ADDRSTRLEN];
+	const uint8_t *ap = ctl_get_bytes(m, A_ADDR), *gp = ctl_get_bytes(m, A_GATEWAY);
+	ctl_get_u8(m, A_STATE, &kind);
+	ctl_get_u8(m, A_PREF, &pref);
+	ctl_get_u32(m, A_EXPIRES, &v32);
+	(void)v64;
+	if (ap)
+		fmt_addr(ap, a);
+	if (gp)
+		fmt_addr(gp, rt);
+	const char *kname = kind == UMK_RA_L_ROUTER ? "router" : kind == UMK_RA_L_RDNSS ? "rdnss" :
+			    "dnssl";
+	const char *what = kind == UMK_RA_L_DNSSL ? ctl_get_str(m, A_KEY) : ap ? a : "?";
+	if (o->json) {
+		json_begin_object(&o->j, NULL);
+		json_str(&o->j, "ifname", ifn);
+		json_str(&o->j, "type", kname);
+		json_str(&o->j, kind == UMK_RA_L_DNSSL ? "domain" : "addr", what);
+		if (gp)
+			json_str(&o->j, "router", rt);
+		if (kind == UMK_RA_L_ROUTER)
+			json_str(&o->j, "pref", pref_name((int8_t)pref));
+		if (v32 == UINT32_MAX)
+			json_null(&o->j, "lifetime");
+		else
+			json_uint(&o->j, "lifetime", v32);
+		json_end_object(&o->j);
+		return 0;
+	}
+	printf("%s: learned %s %s", ifn, kname, what ? what : "?");
+	if (gp)
+		printf(" from %s", rt);
+	if (kind == UMK_RA_L_ROUTER)
+		printf(" pref %s", pref_name((int8_t)pref));
+	if (v32 == UINT32_MAX)
+		printf(" lifetime infinite\n");
+	else
+		printf(" lifetime %usec\n", v32);
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 struct show_row {
@@ -432,6 +606,7 @@ static const struct show_row show_rows[] = {
 	{ CTL_MSG_CONF_LIST, conf_item, false },
 	{ CTL_MSG_CONF_GET, conf_get_item, false },
 	{ CTL_MSG_STATS, stat_item, false },
+	{ CTL_MSG_RA_LIST, ra_item, true },
 };
 
 int show_run(struct ctl_client *c, const struct ctl_cmd *cmd, const char *what, bool json)

@@ -51,6 +51,8 @@ static void usage(FILE *f)
 	      "  conf set IF|global KEY VALUE\n"
 	      "  ping [-c N] [-s SIZE] [-i SECONDS] [-W SECONDS] [-I IF] [-t HLIM] DEST[%IF]\n"
 	      "  stats\n"
+	      "  nc [-l] [-u] [-s SRC] [-q SECS] HOST PORT   (TCP, or UDP with -u)\n"
+	      "  setkey -c | -f FILE | -D[P] | -F[P] | -x     (setkey(8) syntax, PF_KEY v2)\n"
 	      "options:\n"
 	      "  -s SOCKPATH  control socket (default $UMIKAME_SOCKET, else " DEFAULT_SOCKET ")\n"
 	      "  -j           JSON output\n"
@@ -88,6 +90,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (strcmp(argv[i], "nc") == 0) {
+		if (!sock)
+			sock = getenv("UMIKAME_SOCKET");
+		return nc_run(sock && sock[0] ? sock : DEFAULT_SOCKET, argc - i, argv + i);
+	}
+	if (strcmp(argv[i], "setkey") == 0) {
+		if (!sock)
+			sock = getenv("UMIKAME_SOCKET");
+		return setkey_run(sock && sock[0] ? sock : DEFAULT_SOCKET, argc - i, argv + i);
+	}
 	struct ctl_cmd cmd;
 	char err[256];
 	if (ctl_cmd_parse(argc - i, argv + i, &cmd, err, sizeof(err))) {

@@ -20,5 +20,9 @@ const char *umk_strerror(int err, const char *msg);
 int show_run(struct ctl_client *c, const struct ctl_cmd *cmd, const char *what, bool json);
 /* Runs ping; exit status 0 a reply came, 1 none, 2 an error. */
 int ping_run(struct ctl_client *c, const struct ctl_ping *p);
+/* nc.c: `umk nc ...` (argv[0] is "nc") over the remote socket API; the exit status. */
+int nc_run(const char *sockpath, int argc, char **argv);
+/* setkey.c: `umk setkey ...` (argv[0] is "setkey"), setkey(8) over PF_KEY; the exit status. */
+int setkey_run(const char *sockpath, int argc, char **argv);
 
 #endif

@@ -49,6 +49,16 @@ struct umk_limits {
 	uint32_t icmp6_rate;          /* ICMPv6 errors per second (RFC 4443 2.4 f) */
 	uint32_t icmp6_burst;         /* token bucket depth */
 	uint32_t max_loopback_queue;  /* packets sent to ourselves awaiting delivery */
+	uint32_t max_sockets;         /* open sockets (socket.h), all protocols */
+	uint32_t max_socket_rcvbuf;   /* bytes a socket's receive queue may hold (SO_RCVBUF cap) */
+	uint32_t socket_rcvbuf;       /* default SO_RCVBUF of a new socket, bytes */
+	uint32_t max_sas;             /* IPsec security associations (SAD) */
+	uint32_t max_policies;        /* IPsec security policies (SPD), both directions */
+	uint32_t max_tcp_connections; /* TCP connection blocks, TIME_WAIT and listeners included */
+	uint32_t tcp_backlog_max;     /* cap on listen() backlog; SYN cookies past it (RFC 4987) */
+	uint32_t tcp_msl;             /* ms; Maximum Segment Lifetime, TIME_WAIT is 2*MSL (RFC 9293) */
+	uint32_t tcp_rto_min;         /* ms; RFC 6298 2.4 lower bound of the RTO (1 s) */
+	uint32_t tcp_challenge_acks;  /* RFC 5961 7: challenge ACKs per second, stack-wide */
 };
 
 struct umk_stack_config {

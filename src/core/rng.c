@@ -56,3 +56,47 @@ void rng_bytes(struct umk_stack *s, void *buf, size_t n)
 		n -= k;
 	}
 }
+
+void rng_secure_init(struct umk_stack *s)
+{
+	uint8_t in[32 + 8 + 12];
+	memcpy(in, s->secret_key, 32);
+	memcpy(in + 32, &s->cfg.seed, 8);
+	memcpy(in + 40, "umikame-srng", 12);
+	umk_sha256(in, sizeof(in), s->srng_key);
+	explicit_bzero(in, sizeof(in));
+	s->srng_ctr = 0;
+	s->srng_pos = sizeof(s->srng_buf);
+}
+
+void rng_secure_bytes(struct umk_stack *s, void *buf, size_t n)
+{
+	uint8_t *b = buf;
+	while (n) {
+		if (s->srng_pos == sizeof(s->srng_buf)) {
+			uint8_t in[32 + 8];
+			memcpy(in, s->srng_key, 32);
+			memcpy(in + 32, &s->srng_ctr, 8);
+			s->srng_ctr++;
+			umk_sha256(in, sizeof(in), s->srng_buf);
+			explicit_bzero(in, sizeof(in));
+			s->srng_pos = 0;
+		}
+		size_t k = sizeof(s->srng_buf) - s->srng_pos;
+		if (k > n)
+			k = n;
+		memcpy(b, s->srng_buf + s->srng_pos, k);
+		/* bytes handed out are not kept */
+		explicit_bzero(s->srng_buf + s->srng_pos, k);
+		s->srng_pos += (uint32_t)k;
+		b += k;
+		n -= k;
+	}
+}
+
+uint32_t rng_secure_u32(struct umk_stack *s)
+{
+	uint32_t v;
+	rng_secure_bytes(s, &v, sizeof(v));
+	return v;
+}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/evp.h>
 
@@ -15,12 +16,20 @@
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
 #include "ip6/nd6.h"
+#include "ipsec/ipsec.h"
 #include "link/eth.h"
+#include "socket/sock.h"
+#include "transport/tcp.h"
 
 void umk_stack_config_defaults(struct umk_stack_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->seed = 1;
+	/* unpredictable by default (RFC 7217 5: the secret_key; RFC 8981, 7739, 7527 draw
+	 * from rng_secure_bytes keyed by it); simulations overwrite both for reproducibility */
+	if (getrandom(&cfg->seed, sizeof(cfg->seed), 0) != sizeof(cfg->seed))
+		cfg->seed = 1;
+	if (getrandom(cfg->secret_key, sizeof(cfg->secret_key), 0) != sizeof(cfg->secret_key))
+		memset(cfg->secret_key, 0, sizeof(cfg->secret_key));
 	cfg->log_level = UMK_LOG_INFO;
 	cfg->pool_small = 2048;
 	cfg->pool_medium = 64;
@@ -40,6 +49,16 @@ void umk_stack_config_defaults(struct umk_stack_config *cfg)
 	l->icmp6_rate = 100;
 	l->icmp6_burst = 50;
 	l->max_loopback_queue = 256;
+	l->max_sockets = 1024;
+	l->max_socket_rcvbuf = 4 * 1024 * 1024;
+	l->socket_rcvbuf = 256 * 1024;
+	l->max_sas = 4096;
+	l->max_policies = 1024;
+	l->max_tcp_connections = 4096;
+	l->tcp_backlog_max = 128;
+	l->tcp_msl = 30000;
+	l->tcp_rto_min = 1000;
+	l->tcp_challenge_acks = 100;
 }
 
 struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t now)
@@ -51,6 +70,8 @@ struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t n
 	s->limits = cfg->limits;
 	s->now = now;
 	rng_seed(&s->rng, cfg->seed);
+	s->log_tokens = 200;
+	s->log_refill = now;
 	s->hash_key[0] = rng_u64(s);
 	s->hash_key[1] = rng_u64(s);
 
@@ -59,10 +80,11 @@ struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t n
 		rng_bytes(s, s->secret_key, sizeof(s->secret_key));
 	else
 		memcpy(s->secret_key, cfg->secret_key, sizeof(s->secret_key));
+	rng_secure_init(s);
 
 	if (pkt_pool_init(s, cfg->pool_small, cfg->pool_medium, cfg->pool_large) ||
 	    timer_heap_init(s, cfg->limits.max_neighbors + 4096) || ip6_init(s) || nd6_init(s) ||
-	    addrconf_init(s) || mld_init(s)) {
+	    addrconf_init(s) || mld_init(s) || sock_init(s) || tcp_init(s) || ipsec_init(s)) {
 		umk_stack_free(s);
 		return NULL;
 	}
@@ -73,6 +95,13 @@ void umk_stack_free(struct umk_stack *s)
 {
 	if (!s)
 		return;
+	if (sock_is_remote(s)) {
+		remote_close(s);   /* a umk_stack_open() handle */
+		return;
+	}
+	sock_fini(s);
+	tcp_fini(s);
+	ipsec_fini(s);
 	for (int i = 1; i <= UMK_MAX_IFS; i++) {
 		struct umk_if *ifp = s->ifs[i];
 		if (!ifp)

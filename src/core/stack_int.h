@@ -29,6 +29,11 @@ struct pmtu_cache;
 struct nd6_state;
 struct addrconf_state;
 struct mld_state;
+struct sock_state;
+struct ipsec_state;
+struct fwd_state;
+struct rtadv_state;
+struct tcp_state;
 
 struct umk_stack {
 	umk_time_t now;
@@ -37,6 +42,10 @@ struct umk_stack {
 	struct umk_limits limits;            /* live copy of cfg.limits, changed by `umk conf` */
 	uint8_t secret_key[32];              /* RFC 7217 */
 	uint64_t hash_key[2];                /* keys hash tables against flooding */
+	uint8_t srng_key[32];                /* rng_secure_bytes: key, counter, buffer */
+	uint64_t srng_ctr;
+	uint8_t srng_buf[32];
+	uint32_t srng_pos;
 
 	struct pkt_pool pools[PKT_NCLASSES];
 
@@ -54,6 +63,10 @@ struct umk_stack {
 	void (*echo_cb)(void *ctx, const struct umk_echo_event *ev);
 	void *echo_ctx;
 
+	uint32_t log_tokens;                 /* log rate limit (core/log.c) */
+	umk_time_t log_refill;
+	uint64_t log_held;
+
 	uint64_t counters[CNT__COUNT];
 	uint64_t icmp6_in_type[256];         /* RFC 4293 icmpStatsInMsgs by type */
 	uint64_t icmp6_out_type[256];
@@ -67,6 +80,11 @@ struct umk_stack {
 	struct nd6_state *nd6;
 	struct addrconf_state *ac;
 	struct mld_state *mld;
+	struct sock_state *sock;              /* socket layer (socket/), or a remote handle */
+	struct ipsec_state *ipsec;            /* SPD, SAD (ipsec/ipsec.h) */
+	struct fwd_state *fwd;                /* forwarding, Redirect rate (ip6/forward.c) */
+	struct rtadv_state *rtadv;            /* router advertisements (ip6/rtadv.c) */
+	struct tcp_state *tcp;                /* TCP connections (transport/tcp_int.h) */
 };
 
 /* Queues pkt (pkt->data at the IPv6 header) for delivery to ourselves on ifp; consumes. */

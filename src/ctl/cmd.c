@@ -236,13 +236,42 @@ static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
 			return fail(w, "invalid prefix \"%s\": bits set past the prefix length", a);
 	}
 	while (more(w)) {
-		const char *kw = next(w), *v = value_of(w, kw);
+		const char *kw = next(w);
+		/* iproute2's spelling of ECMP: nexthop via GW [dev IF] nexthop via ... */
+		if (strcmp(kw, "nexthop") == 0 && type == CTL_MSG_ROUTE_ADD)
+			continue;
+		if ((strcmp(kw, "reject") == 0 || strcmp(kw, "blackhole") == 0) &&
+		    type == CTL_MSG_ROUTE_ADD) {
+			r->rttype = kw[0] == 'r' ? 1 : 2;   /* RT6_REJECT, RT6_BLACKHOLE */
+			continue;
+		}
+		const char *v = value_of(w, kw);
 		if (!v)
 			return -1;
-		if (strcmp(kw, "dev") == 0) {
+		if (strcmp(kw, "dev") == 0 && r->n_nexthops) {
+			/* after a further via: that next hop's interface */
+			char *nd = r->nexthop_ifname[r->n_nexthops - 1];
+			if (!v[0] || strlen(v) >= CTL_IFNAMSIZ)
+				return fail(w, "invalid interface name \"%s\"", v);
+			strcpy(nd, v);
+		} else if (strcmp(kw, "dev") == 0) {
 			if (set_ifname(w, r->ifname, v))
 				return -1;
 		} else if (strcmp(kw, "via") == 0) {
+			if (r->has_gateway && type == CTL_MSG_ROUTE_ADD) {
+				/* ECMP: each further via is one more next hop */
+				if (r->n_nexthops == CTL_MAX_NEXTHOPS)
+					return fail(w, "%s", "too many next hops");
+				unsigned i = r->n_nexthops++;
+				if (!ctl_parse_addr(v, &r->nexthop[i], r->nexthop_ifname[i]))
+					return fail(w, "invalid gateway \"%s\"", v);
+				if (is_link_local(&r->nexthop[i]) && !r->nexthop_ifname[i][0] &&
+				    !r->ifname[0])
+					return fail(w, "link-local gateway \"%s\" needs a zone", v);
+				if (!r->nexthop_ifname[i][0] && is_link_local(&r->nexthop[i]))
+					strcpy(r->nexthop_ifname[i], r->ifname);
+				continue;
+			}
 			if (r->has_gateway)
 				return fail(w, "%s", "repeated \"via\"");
 			if (!ctl_parse_addr(v, &r->gateway, r->gw_ifname))
@@ -265,8 +294,10 @@ static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
 		if (r->gw_ifname[0] && r->ifname[0] && strcmp(r->gw_ifname, r->ifname) != 0)
 			return fail(w, "gateway zone \"%s\" differs from dev", r->gw_ifname);
 	}
-	if (!r->has_gateway && !r->ifname[0])
+	if (!r->has_gateway && !r->ifname[0] && !r->rttype)
 		return fail(w, "%s", "missing \"via GW\" or \"dev IF\"");
+	if (r->rttype && (r->has_gateway || r->n_nexthops))
+		return fail(w, "%s", "a reject or blackhole route has no gateway");
 	return 0;
 }
 
@@ -467,6 +498,221 @@ static int ping_parse(struct words *w, struct ctl_cmd *c)
 	return 0;
 }
 
+/* ---- ra: the router role's advertisements (<umikame/router.h>) ---- */
+
+static int ra_bool(struct words *w, const char *kw, bool *b)
+{
+	const char *v = value_of(w, kw);
+	if (!v)
+		return -1;
+	if (strcmp(v, "0") && strcmp(v, "1") && strcmp(v, "on") && strcmp(v, "off"))
+		return fail(w, "invalid value \"%s\": 0 or 1", v);
+	*b = strcmp(v, "1") == 0 || strcmp(v, "on") == 0;
+	return 0;
+}
+
+static int ra_u32(struct words *w, const char *kw, unsigned long max, uint32_t *x)
+{
+	const char *v = value_of(w, kw);
+	unsigned long n;
+	if (!v)
+		return -1;
+	if (strcmp(v, "infinity") == 0 && max == UINT32_MAX) {
+		*x = UINT32_MAX;
+		return 0;
+	}
+	if (!parse_ulong(v, max, &n))
+		return fail(w, "invalid number \"%s\"", v);
+	*x = (uint32_t)n;
+	return 0;
+}
+
+static int ra_pref(struct words *w, const char *kw, int8_t *pref)
+{
+	const char *v = value_of(w, kw);
+	if (!v)
+		return -1;
+	if (strcmp(v, "low") == 0)
+		*pref = -1;
+	else if (strcmp(v, "medium") == 0)
+		*pref = 0;
+	else if (strcmp(v, "high") == 0)
+		*pref = 1;
+	else
+		return fail(w, "invalid preference \"%s\": low, medium or high", v);
+	return 0;
+}
+
+static int ra_prefix(struct words *w, const char *kw, struct in6_addr *a, uint8_t *plen)
+{
+	const char *v = value_of(w, kw);
+	struct ctl_req tmp;
+	if (!v)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	if (read_prefix(w, &tmp, v, true, 0))
+		return -1;
+	if (tmp.ifname[0])
+		return fail(w, "a prefix has no zone: \"%s\"", v);
+	if (!host_bits_clear(&tmp.addr, tmp.prefixlen))
+		return fail(w, "invalid prefix \"%s\": bits set past the prefix length", v);
+	*a = tmp.addr;
+	*plen = tmp.prefixlen;
+	return 0;
+}
+
+/* interval MAX or MIN-MAX, seconds */
+static int ra_interval(struct words *w, struct umk_ra_config *c)
+{
+	const char *v = value_of(w, "interval");
+	char buf[32];
+	unsigned long lo = 0, hi;
+	if (!v)
+		return -1;
+	if (strlen(v) >= sizeof(buf))
+		return fail(w, "invalid interval \"%s\"", v);
+	strcpy(buf, v);
+	char *dash = strchr(buf, '-');
+	if (dash) {
+		*dash = 0;
+		if (!parse_ulong(buf, 1800, &lo))
+			return fail(w, "invalid interval \"%s\"", v);
+	}
+	if (!parse_ulong(dash ? dash + 1 : buf, 1800, &hi))
+		return fail(w, "invalid interval \"%s\"", v);
+	if (!dash)
+		lo = hi / 3 < 3 ? 3 : hi / 3;   /* RFC 4861 6.2.1: 0.33 * MaxRtrAdvInterval */
+	c->min_interval = (uint32_t)lo;
+	c->max_interval = (uint32_t)hi;
+	return 0;
+}
+
+enum ra_ctx { RA_TOP, RA_IN_PREFIX, RA_IN_ROUTE };
+
+static int ra_set(struct words *w, struct ctl_cmd *c)
+{
+	struct ctl_req *r = &c->req;
+	struct umk_ra_config *ra = &r->ra;
+	r->type = CTL_MSG_RA_SET;
+	const char *ifn = next(w);
+	if (!ifn)
+		return fail(w, "%s", "usage: ra set IF [prefix P/LEN ...] [rdnss ADDR] ...");
+	if (set_ifname(w, r->ifname, ifn))
+		return -1;
+	umk_ra_config_defaults(ra);
+	enum ra_ctx ctx = RA_TOP;
+	while (more(w)) {
+		const char *kw = next(w);
+		struct umk_ra_prefix *p = ra->n_prefix ? &ra->prefix[ra->n_prefix - 1] : NULL;
+		struct umk_ra_route *rt = ra->n_route ? &ra->route[ra->n_route - 1] : NULL;
+		int e;
+		/* words that belong to the prefix or route just named */
+		if (ctx == RA_IN_PREFIX && strcmp(kw, "onlink") == 0)
+			e = ra_bool(w, kw, &p->on_link);
+		else if (ctx == RA_IN_PREFIX && strcmp(kw, "autonomous") == 0)
+			e = ra_bool(w, kw, &p->autonomous);
+		else if (ctx == RA_IN_PREFIX && strcmp(kw, "valid") == 0)
+			e = ra_u32(w, kw, UINT32_MAX, &p->valid_lft);
+		else if (ctx == RA_IN_PREFIX && strcmp(kw, "preferred") == 0)
+			e = ra_u32(w, kw, UINT32_MAX, &p->preferred_lft);
+		else if (ctx == RA_IN_ROUTE && strcmp(kw, "pref") == 0)
+			e = ra_pref(w, kw, &rt->pref);
+		else if (ctx == RA_IN_ROUTE && strcmp(kw, "lifetime") == 0)
+			e = ra_u32(w, kw, UINT32_MAX, &rt->lifetime);
+		else {
+			ctx = RA_TOP;
+			if (strcmp(kw, "prefix") == 0) {
+				if (ra->n_prefix == UMK_RA_MAX_PREFIXES)
+					return fail(w, "%s", "too many prefixes");
+				p = &ra->prefix[ra->n_prefix++];
+				p->on_link = p->autonomous = true;
+				p->valid_lft = 2592000;       /* RFC 4861 6.2.1 defaults */
+				p->preferred_lft = 604800;
+				e = ra_prefix(w, kw, &p->prefix, &p->plen);
+				ctx = RA_IN_PREFIX;
+			} else if (strcmp(kw, "route") == 0) {
+				if (ra->n_route == UMK_RA_MAX_ROUTES)
+					return fail(w, "%s", "too many routes");
+				rt = &ra->route[ra->n_route++];
+				rt->lifetime = UMK_RA_DEFAULT;
+				e = ra_prefix(w, kw, &rt->prefix, &rt->plen);
+				ctx = RA_IN_ROUTE;
+			} else if (strcmp(kw, "rdnss") == 0) {
+				const char *v = value_of(w, kw);
+				char zone[CTL_IFNAMSIZ];
+				if (!v)
+					return -1;
+				if (ra->n_rdnss == UMK_RA_MAX_RDNSS)
+					return fail(w, "%s", "too many rdnss servers");
+				if (!ctl_parse_addr(v, &ra->rdnss[ra->n_rdnss], zone) || zone[0])
+					return fail(w, "invalid address \"%s\"", v);
+				ra->n_rdnss++;
+				e = 0;
+			} else if (strcmp(kw, "dnssl") == 0) {
+				const char *v = value_of(w, kw);
+				if (!v)
+					return -1;
+				if (ra->n_dnssl == UMK_RA_MAX_DNSSL)
+					return fail(w, "%s", "too many dnssl domains");
+				size_t n = strlen(v);
+				if (n && v[n - 1] == '.')
+					n--;
+				if (!n || n > UMK_RA_NAME_MAX)
+					return fail(w, "invalid domain \"%s\"", v);
+				memcpy(ra->dnssl[ra->n_dnssl], v, n);
+				ra->dnssl[ra->n_dnssl++][n] = 0;
+				e = 0;
+			} else if (strcmp(kw, "interval") == 0) {
+				e = ra_interval(w, ra);
+			} else if (strcmp(kw, "lifetime") == 0) {
+				e = ra_u32(w, kw, 65535, &ra->router_lifetime);
+			} else if (strcmp(kw, "dns_lifetime") == 0) {
+				e = ra_u32(w, kw, UINT32_MAX, &ra->dns_lifetime);
+			} else if (strcmp(kw, "mtu") == 0) {
+				e = ra_u32(w, kw, UINT32_MAX - 1, &ra->link_mtu);
+			} else if (strcmp(kw, "managed") == 0) {
+				e = ra_bool(w, kw, &ra->managed);
+			} else if (strcmp(kw, "other") == 0) {
+				e = ra_bool(w, kw, &ra->other);
+			} else if (strcmp(kw, "pref") == 0) {
+				e = ra_pref(w, kw, &ra->pref);
+			} else if (strcmp(kw, "hop_limit") == 0) {
+				uint32_t x;
+				e = ra_u32(w, kw, 255, &x);
+				ra->cur_hop_limit = (uint8_t)x;
+			} else if (strcmp(kw, "reachable_time") == 0) {
+				e = ra_u32(w, kw, 3600000, &ra->reachable_time);
+			} else if (strcmp(kw, "retrans_time") == 0) {
+				e = ra_u32(w, kw, UINT32_MAX - 1, &ra->retrans_timer);
+			} else {
+				return fail(w, "unexpected argument \"%s\"", kw);
+			}
+		}
+		if (e)
+			return -1;
+	}
+	return 0;
+}
+
+static int ra_show(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_RA_LIST;
+	return read_optional_dev(w, &c->req);
+}
+
+static int ra_del(struct words *w, struct ctl_cmd *c)
+{
+	c->req.type = CTL_MSG_RA_DEL;
+	const char *ifn = next(w);
+	if (!ifn)
+		return fail(w, "%s", "usage: ra del IF");
+	if (set_ifname(w, c->req.ifname, ifn))
+		return -1;
+	if (more(w))
+		return fail(w, "unexpected argument \"%s\"", next(w));
+	return 0;
+}
+
 struct cmd_row {
 	const char *object;
 	const char *command;   /* NULL: the object takes no command word */
@@ -490,6 +736,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "conf", "get", conf_get, true },
 	{ "conf", "set", conf_set, false },
 	{ "stats", "show", stats_show, true },
+	{ "ra", "show", ra_show, true },
+	{ "ra", "set", ra_set, false },
+	{ "ra", "del", ra_del, false },
 	{ "ping", NULL, ping_parse, true },
 };
 
@@ -514,7 +763,7 @@ int ctl_cmd_parse(int argc, char *const argv[], struct ctl_cmd *cmd, char *err, 
 	err[0] = 0;
 	struct words w = { .argc = argc, .i = 0, .argv = argv, .err = err, .errlen = errlen };
 	if (argc < 1)
-		return fail(&w, "%s", "missing object (link, addr, route, neigh, conf, ping, stats)");
+		return fail(&w, "%s", "missing object (link, addr, route, neigh, conf, ra, ping, stats)");
 	const char *obj = canonical(argv[0]);
 	if (strcmp(obj, "help") == 0) {
 		cmd->is_help = true;

@@ -7,6 +7,17 @@
  *   addr show [[dev] IF]             addr add|del ADDR[/PLEN] dev IF
  *   route show                       route add|del PREFIX/PLEN|default [via GW[%IF]] [dev IF]
  *                                                                      [metric N]
+ *     ECMP: route add P via GW1 [dev IF1] via GW2 [dev IF2] ... (or iproute2's
+ *           nexthop via GW1 dev IF1 nexthop via GW2 dev IF2); dev after a further via is
+ *           that next hop's; route add P reject|blackhole [dev IF]
+ *   ra show [[dev] IF]               ra del IF
+ *   ra set IF [prefix P/LEN [onlink 0|1] [autonomous 0|1] [valid S] [preferred S]]...
+ *             [route P/LEN [pref low|medium|high] [lifetime S]]... [rdnss ADDR]...
+ *             [dnssl NAME]... [interval [MIN-]MAX] [lifetime S] [mtu N] [managed 0|1]
+ *             [other 0|1] [pref low|medium|high] [hop_limit N] [reachable_time MS]
+ *             [retrans_time MS] [dns_lifetime S]
+ *     (words after a prefix or route belong to it while they can; the router's own pref
+ *      and lifetime go before the first route or after another keyword)
  *   neigh show [[dev] IF]            neigh add ADDR lladdr MAC dev IF [router]
  *   neigh del ADDR dev IF            neigh flush [[dev] IF]
  *   conf show [IF|global]            conf get IF|global KEY     conf set IF|global KEY VALUE

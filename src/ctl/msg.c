@@ -24,6 +24,12 @@ static const uint8_t attr_kind[A__COUNT] = {
 	[A_SIZE] = K_U32,         [A_HLIM] = K_U8,           [A_OIF] = K_STR,
 	[A_ICMP_TYPE] = K_U8,     [A_ICMP_CODE] = K_U8,      [A_LEN] = K_U32,
 	[A_BAD] = K_U8,           [A_ZONE] = K_STR,          [A_PFKEY] = K_RAW,
+	[A_SD] = K_U32,           [A_DOMAIN] = K_U32,        [A_SOCKTYPE] = K_U32,
+	[A_SOCKPROTO] = K_U32,    [A_SOCKADDR] = K_RAW,      [A_DATA] = K_RAW,
+	[A_CMSG] = K_RAW,         [A_LEVEL] = K_U32,         [A_OPTNAME] = K_U32,
+	[A_OPTVAL] = K_RAW,       [A_RET] = K_U64,           [A_MSGFLAGS] = K_U32,
+	[A_EVENTS] = K_U32,       [A_HOW] = K_U32,           [A_BUFLEN] = K_U32,
+	[A_RA_CONF] = K_RAW,      [A_NEXTHOPS] = K_RAW,      [A_RTTYPE] = K_U8,
 };
 
 static const uint8_t kind_len[] = {
@@ -297,6 +303,9 @@ static const char *const msg_names[] = {
 	[CTL_MSG_CONF] = "CONF",             [CTL_MSG_STATS] = "STATS",
 	[CTL_MSG_STAT] = "STAT",             [CTL_MSG_ECHO_SEND] = "ECHO_SEND",
 	[CTL_MSG_ECHO_EVENT] = "ECHO_EVENT",
+	[CTL_MSG_RA_SET] = "RA_SET",         [CTL_MSG_RA_DEL] = "RA_DEL",
+	[CTL_MSG_RA_LIST] = "RA_LIST",       [CTL_MSG_RA] = "RA",
+	[CTL_MSG_RA_LEARNED] = "RA_LEARNED",
 };
 
 const char *ctl_msg_name(uint16_t type, char *buf, size_t len)

@@ -66,15 +66,54 @@ enum ctl_msg_type {
 	CTL_MSG_STAT,            /* item */
 	CTL_MSG_ECHO_SEND,
 	CTL_MSG_ECHO_EVENT,      /* unsolicited, to the client that sent the echo */
+	CTL_MSG_RA_SET,          /* A_IFNAME, A_RA_CONF (router.h, ctl/ra_msg.h) */
+	CTL_MSG_RA_DEL,          /* A_IFNAME */
+	CTL_MSG_RA_LIST,         /* [A_IFNAME]: CTL_MSG_RA and CTL_MSG_RA_LEARNED items */
+	CTL_MSG_RA,              /* item: A_IFNAME, [A_RA_CONF], A_FLAGS, A_EXPIRES, counters */
+	CTL_MSG_RA_LEARNED,      /* item: A_IFNAME, A_STATE (kind), A_ADDR|A_KEY, A_GATEWAY */
 	CTL_MSG_MGMT_LAST,
 
 	/* reserved: PF_KEY v2 (RFC 2367) messages carried unchanged in A_PFKEY */
 	CTL_MSG_PFKEY_FIRST = 0x100,
+	/* One PF_KEY v2 message in A_PFKEY, each way (daemon/pfkey.c, ctl/pfkey_client.c).
+	 * A request's replies come with its seq and CTL_F_MULTI, closed by DONE; what the
+	 * stack sends on its own (ACQUIRE, EXPIRE, broadcasts) arrives with seq 0. */
+	CTL_MSG_PFKEY = CTL_MSG_PFKEY_FIRST,
 	CTL_MSG_PFKEY_LAST = 0x1ff,
 	/* reserved: the remote socket API (umk_stack_open) */
 	CTL_MSG_SOCK_FIRST = 0x200,
 	CTL_MSG_SOCK_LAST = 0x2ff,
 };
+
+/*
+ * The remote socket API (include/umikame/socket.h over the control socket; client
+ * ctl/remote.c, server socket/sock_ctl.c run by daemon/sockets.c). Each request names a socket
+ * by A_SD (the daemon's descriptor, owned by the asking connection) and is answered by one
+ * SOCK_REPLY with the same seq: A_ERRNO (0 = done), A_RET and what the call returns (A_SD,
+ * A_SOCKADDR, A_DATA, A_CMSG, A_OPTVAL, A_MSGFLAGS, A_EVENTS). SOCK_EVENT arrives unsolicited
+ * (seq 0) with A_SD and A_EVENTS when a socket's readiness changes.
+ */
+enum ctl_sock_msg_type {
+	CTL_MSG_SOCK_SOCKET = CTL_MSG_SOCK_FIRST, /* A_DOMAIN, A_SOCKTYPE, A_SOCKPROTO */
+	CTL_MSG_SOCK_BIND,                        /* A_SD, A_SOCKADDR */
+	CTL_MSG_SOCK_CONNECT,                     /* A_SD, A_SOCKADDR (absent: AF_UNSPEC) */
+	CTL_MSG_SOCK_SENDMSG,                     /* A_SD, A_DATA, [A_SOCKADDR], [A_CMSG], A_MSGFLAGS */
+	CTL_MSG_SOCK_RECVMSG,                     /* A_SD, A_BUFLEN, A_MSGFLAGS */
+	CTL_MSG_SOCK_SHUTDOWN,                    /* A_SD, A_HOW */
+	CTL_MSG_SOCK_CLOSE,                       /* A_SD */
+	CTL_MSG_SOCK_GETSOCKNAME,                 /* A_SD */
+	CTL_MSG_SOCK_GETPEERNAME,                 /* A_SD */
+	CTL_MSG_SOCK_SETSOCKOPT,                  /* A_SD, A_LEVEL, A_OPTNAME, A_OPTVAL */
+	CTL_MSG_SOCK_GETSOCKOPT,                  /* A_SD, A_LEVEL, A_OPTNAME, A_BUFLEN */
+	CTL_MSG_SOCK_POLL,                        /* A_SD: reply A_EVENTS */
+	CTL_MSG_SOCK_LISTEN,                      /* A_SD, A_HOW (the backlog) */
+	CTL_MSG_SOCK_ACCEPT,                      /* A_SD: reply A_RET (new sd), A_SOCKADDR */
+	CTL_MSG_SOCK_REPLY = CTL_MSG_SOCK_FIRST + 0xf0,
+	CTL_MSG_SOCK_EVENT,                       /* unsolicited: A_SD, A_EVENTS */
+};
+/* A_SOCKADDR: a sockaddr_in6 without host-order ambiguity: address (16), port (2),
+ * flowinfo (4), scope id (4), all network order. */
+#define CTL_SOCKADDR_LEN 26
 
 /* Header flags. */
 #define CTL_F_REQUEST 0x0001     /* client to daemon */
@@ -119,7 +158,25 @@ enum ctl_attr {
 	A_LEN,            /* u32 */
 	A_BAD,            /* u8 boolean */
 	A_ZONE,           /* string: the zone of A_ADDR */
-	A_PFKEY,          /* reserved: raw PF_KEY message */
+	A_PFKEY,          /* raw: one PF_KEY v2 message (CTL_MSG_PFKEY) */
+	A_SD,             /* u32: remote socket descriptor */
+	A_DOMAIN,         /* u32 */
+	A_SOCKTYPE,       /* u32 */
+	A_SOCKPROTO,      /* u32 */
+	A_SOCKADDR,       /* raw, CTL_SOCKADDR_LEN */
+	A_DATA,           /* raw: datagram bytes */
+	A_CMSG,           /* raw: ancillary data, {u32 level, u32 type, u32 len, data} each */
+	A_LEVEL,          /* u32 */
+	A_OPTNAME,        /* u32 */
+	A_OPTVAL,         /* raw */
+	A_RET,            /* u64: the call's non-negative result */
+	A_MSGFLAGS,       /* u32: MSG_* */
+	A_EVENTS,         /* u32: POLL* */
+	A_HOW,            /* u32: SHUT_* */
+	A_BUFLEN,         /* u32: room the caller has */
+	A_RA_CONF,        /* raw: an RA configuration, ctl/ra_msg.h */
+	A_NEXTHOPS,       /* raw: more ECMP next hops, {16 address, 16 interface name} each */
+	A_RTTYPE,         /* u8: RT6_* route type (0 unicast, 1 reject, 2 blackhole) */
 	A__COUNT
 };
 

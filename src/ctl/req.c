@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ctl/ra_msg.h"
 #include "ctl/req.h"
 
 #define BIT(a) (1ull << (a))
@@ -22,7 +23,8 @@ static const struct req_row req_rows[] = {
 	{ CTL_MSG_ADDR_DEL, BIT(A_ADDR) | BIT(A_PREFIXLEN) | BIT(A_IFNAME), 0 },
 	{ CTL_MSG_ROUTE_LIST, 0, 0 },
 	{ CTL_MSG_ROUTE_ADD, BIT(A_ADDR) | BIT(A_PREFIXLEN),
-	  BIT(A_GATEWAY) | BIT(A_GW_IFNAME) | BIT(A_IFNAME) | BIT(A_METRIC) },
+	  BIT(A_GATEWAY) | BIT(A_GW_IFNAME) | BIT(A_IFNAME) | BIT(A_METRIC) | BIT(A_NEXTHOPS) |
+	  BIT(A_RTTYPE) },
 	{ CTL_MSG_ROUTE_DEL, BIT(A_ADDR) | BIT(A_PREFIXLEN),
 	  BIT(A_GATEWAY) | BIT(A_GW_IFNAME) | BIT(A_IFNAME) },
 	{ CTL_MSG_NEIGH_LIST, 0, BIT(A_IFNAME) },
@@ -33,6 +35,9 @@ static const struct req_row req_rows[] = {
 	{ CTL_MSG_CONF_GET, BIT(A_KEY), BIT(A_IFNAME) | BIT(A_SCOPE) },
 	{ CTL_MSG_CONF_SET, BIT(A_KEY) | BIT(A_VALUE), BIT(A_IFNAME) | BIT(A_SCOPE) },
 	{ CTL_MSG_STATS, 0, 0 },
+	{ CTL_MSG_RA_SET, BIT(A_IFNAME) | BIT(A_RA_CONF), 0 },
+	{ CTL_MSG_RA_DEL, BIT(A_IFNAME), 0 },
+	{ CTL_MSG_RA_LIST, 0, BIT(A_IFNAME) },
 	{ CTL_MSG_ECHO_SEND, BIT(A_ADDR) | BIT(A_IDENT) | BIT(A_SEQ),
 	  BIT(A_ZONE) | BIT(A_OIF) | BIT(A_SIZE) | BIT(A_HLIM) },
 };
@@ -49,6 +54,7 @@ static const char *const attr_names[A__COUNT] = {
 	[A_IFNAME] = "interface", [A_ADDR] = "address", [A_PREFIXLEN] = "prefix length",
 	[A_LLADDR] = "link-layer address", [A_KEY] = "key", [A_VALUE] = "value",
 	[A_IDENT] = "identifier", [A_SEQ] = "sequence number",
+	[A_RA_CONF] = "RA configuration",
 };
 
 int ctl_req_encode(const struct ctl_req *r, uint32_t seq, uint8_t *buf, size_t cap)
@@ -83,6 +89,24 @@ int ctl_req_encode(const struct ctl_req *r, uint32_t seq, uint8_t *buf, size_t c
 		ctl_put_str(&b, A_KEY, r->key);
 	if (use & BIT(A_VALUE))
 		ctl_put_s64(&b, A_VALUE, r->value);
+	if ((use & BIT(A_NEXTHOPS)) && r->n_nexthops) {
+		uint8_t nh[CTL_MAX_NEXTHOPS * CTL_NEXTHOP_LEN] = { 0 };
+		for (unsigned i = 0; i < r->n_nexthops && i < CTL_MAX_NEXTHOPS; i++) {
+			memcpy(nh + i * CTL_NEXTHOP_LEN, &r->nexthop[i], 16);
+			memcpy(nh + i * CTL_NEXTHOP_LEN + 16, r->nexthop_ifname[i], CTL_IFNAMSIZ);
+		}
+		unsigned n = r->n_nexthops < CTL_MAX_NEXTHOPS ? r->n_nexthops : CTL_MAX_NEXTHOPS;
+		ctl_put(&b, A_NEXTHOPS, nh, n * CTL_NEXTHOP_LEN);
+	}
+	if ((use & BIT(A_RTTYPE)) && r->rttype)
+		ctl_put_u8(&b, A_RTTYPE, r->rttype);
+	if (use & BIT(A_RA_CONF)) {
+		uint8_t ra[CTL_RA_CONF_MAX];
+		int n = ctl_ra_encode(&r->ra, ra, sizeof(ra));
+		if (n < 0)
+			return -1;
+		ctl_put(&b, A_RA_CONF, ra, (size_t)n);
+	}
 	if (r->type == CTL_MSG_ECHO_SEND) {
 		if (r->zone[0])
 			ctl_put_str(&b, A_ZONE, r->zone);
@@ -176,5 +200,28 @@ int ctl_req_decode(const struct ctl_msg *m, struct ctl_req *r, const char **why)
 	ctl_get_u16(m, A_SEQ, &r->seq);
 	ctl_get_u32(m, A_SIZE, &r->size);
 	ctl_get_u8(m, A_HLIM, &r->hlim);
+	ctl_get_u8(m, A_RTTYPE, &r->rttype);
+	if (m->attr[A_NEXTHOPS].present) {
+		const struct ctl_attr_ref *a = &m->attr[A_NEXTHOPS];
+		if (a->len % CTL_NEXTHOP_LEN || a->len / CTL_NEXTHOP_LEN > CTL_MAX_NEXTHOPS) {
+			*why = "next hops";
+			return -EINVAL;
+		}
+		r->n_nexthops = a->len / CTL_NEXTHOP_LEN;
+		for (unsigned i = 0; i < r->n_nexthops; i++) {
+			const uint8_t *q = a->value + i * CTL_NEXTHOP_LEN;
+			memcpy(&r->nexthop[i], q, 16);
+			if (!memchr(q + 16, 0, CTL_IFNAMSIZ)) {
+				*why = "next hop interface";
+				return -EINVAL;
+			}
+			memcpy(r->nexthop_ifname[i], q + 16, CTL_IFNAMSIZ);
+		}
+	}
+	if (m->attr[A_RA_CONF].present &&
+	    ctl_ra_decode(m->attr[A_RA_CONF].value, m->attr[A_RA_CONF].len, &r->ra)) {
+		*why = "RA configuration";
+		return -EINVAL;
+	}
 	return 0;
 }

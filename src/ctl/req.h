@@ -10,10 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <umikame/router.h>
+
 #include "ctl/msg.h"
 
 #define CTL_IFNAMSIZ 16
 #define CTL_KEYSIZ   64
+#define CTL_MAX_NEXTHOPS 8         /* ECMP: next hops of one route add */
 
 struct ctl_req {
 	uint16_t type;                  /* CTL_MSG_* request type */
@@ -37,6 +40,13 @@ struct ctl_req {
 	uint16_t ident, seq;
 	uint32_t size;
 	uint8_t hlim;
+	/* ROUTE_ADD: the next hops after `gateway` (ECMP), and the route type (RT6_*) */
+	unsigned n_nexthops;
+	struct in6_addr nexthop[CTL_MAX_NEXTHOPS];
+	char nexthop_ifname[CTL_MAX_NEXTHOPS][CTL_IFNAMSIZ];
+	uint8_t rttype;
+	/* RA_SET */
+	struct umk_ra_config ra;
 };
 
 /* Writes r as a request message with sequence number seq; returns its length or -1. */

@@ -117,11 +117,11 @@ bool addrconf_ip_disabled(struct umk_stack *s, struct umk_if *ifp)
 	return ifp->ac && ifp->ac->ip_disabled;
 }
 
-static void snm_join(struct umk_stack *s, struct in6_ifaddr *ia)
+static bool snm_join(struct umk_stack *s, struct in6_ifaddr *ia)
 {
 	struct addrconf_priv *p = ia->priv;
 	if (p->snm_joined)
-		return;
+		return true;
 	struct in6_addr snm;
 	in6_solicited_node(&ia->addr, &snm);
 	int err = mld_join(s, ia->ifp, &snm);
@@ -130,9 +130,10 @@ static void snm_join(struct umk_stack *s, struct in6_ifaddr *ia)
 		char b[ADDRSTRLEN];
 		LOG_WARN(s, "%s: cannot join the solicited-node group of %s: %d", ia->ifp->name,
 			 addr_str(&ia->addr, b), err);
-		return;
+		return false;
 	}
 	p->snm_joined = true;
+	return true;
 }
 
 static void snm_leave(struct umk_stack *s, struct in6_ifaddr *ia)
@@ -411,15 +412,19 @@ static void dad_probe(struct umk_stack *s, struct in6_ifaddr *ia)
 {
 	struct addrconf_priv *p = ia->priv;
 	/* RFC 4862 5.4.2: join the solicited-node group before the first probe, to hear
-	 * the probes of another node doing DAD for the same address */
-	snm_join(s, ia);
+	 * the probes of another node doing DAD for the same address; no probe (and no
+	 * address) without it: try again a RetransTimer later */
+	if (!snm_join(s, ia)) {
+		timer_arm_in(s, &p->dad_timer, (uint64_t)ia->ifp->conf.retrans_time);
+		return;
+	}
 	if (!p->dad_left) {
 		dad_succeeded(s, ia);
 		return;
 	}
 	/* RFC 7527 4.1: a fresh nonce in every probe */
 	uint8_t *nonce = p->nonces[p->n_nonces % AC_DAD_NONCES];
-	rng_bytes(s, nonce, AC_NONCE_LEN);
+	rng_secure_bytes(s, nonce, AC_NONCE_LEN);
 	p->n_nonces++;
 	p->dad_left--;
 	COUNT(s, AC_DAD_PROBES);

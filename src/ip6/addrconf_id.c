@@ -57,9 +57,11 @@ bool addrconf_iid_reserved(const uint8_t iid[8])
 	static const uint8_t zero[8];
 	if (memcmp(iid, zero, 8) == 0)
 		return true;         /* RFC 4291 2.6.1 Subnet-Router anycast */
-	/* RFC 5453 3: 0200:5EFF:FE00:0000 - 0200:5EFF:FE00:5212 */
-	static const uint8_t proxy[5] = { 0x02, 0x00, 0x5e, 0xff, 0xfe };
-	if (memcmp(iid, proxy, 5) == 0 && iid[5] == 0 && (iid[6] << 8 | iid[7]) <= 0x5212)
+	/* RFC 5453 3 (IANA registry): 0200:5EFF:FE00:0000 - 0200:5EFF:FE00:5212 reserved,
+	 * ...:5213 Proxy Mobile IPv6, ...:5214 - 0200:5EFF:FEFF:FFFF reserved: the whole
+	 * 0200:5EFF:FE00:0000/40 range */
+	static const uint8_t reserved_iana[5] = { 0x02, 0x00, 0x5e, 0xff, 0xfe };
+	if (memcmp(iid, reserved_iana, 5) == 0)
 		return true;
 	/* RFC 2526: FDFF:FFFF:FFFF:FF80 - FDFF:FFFF:FFFF:FFFF subnet anycast */
 	static const uint8_t anycast[7] = { 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -69,7 +71,7 @@ bool addrconf_iid_reserved(const uint8_t iid[8])
 void addrconf_random_iid(struct umk_stack *s, uint8_t iid[8])
 {
 	do
-		rng_bytes(s, iid, 8);
+		rng_secure_bytes(s, iid, 8);
 	while (addrconf_iid_reserved(iid));
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/stack_int.h"
+#include "ip6/rtadv.h"
 
 void ip6_ifconf_defaults(struct ip6_ifconf *c, uint32_t mtu)
 {
@@ -37,6 +38,7 @@ void ip6_ifconf_defaults(struct ip6_ifconf *c, uint32_t mtu)
 	c->force_mld_version = 0;
 	c->mld_unsolicited_report_interval = 1000; /* RFC 3810 9.11 */
 	c->mld_robustness = 2;              /* RFC 3810 9.1 */
+	c->send_redirects = 1;              /* RFC 4861 8.2: routers send them */
 }
 
 struct conf_row {
@@ -51,7 +53,7 @@ static const struct conf_row if_rows[] = {
 	IFC(accept_ra, 0, 1, ""),
 	IFC(accept_redirects, 0, 1, ""),
 	IFC(autoconf, 0, 1, ""),
-	IFC(forwarding, 0, 0, ""),          /* the router role arrives with issue 4 */
+	IFC(forwarding, 0, 1, ""),          /* router role: ip6/forward.c, ip6/rtadv.c */
 	IFC(hop_limit, 1, 255, ""),
 	IFC(mtu, 1280, 65535, "bytes"),
 	IFC(dad_transmits, 0, 100, ""),
@@ -73,6 +75,7 @@ static const struct conf_row if_rows[] = {
 	IFC(force_mld_version, 0, 2, ""),
 	IFC(mld_unsolicited_report_interval, 1, 3600000, "ms"),
 	IFC(mld_robustness, 1, 10, ""),
+	IFC(send_redirects, 0, 1, ""),
 };
 
 #define LIM(field, lo, hi, unit) { #field, offsetof(struct umk_limits, field), lo, hi, unit }
@@ -91,6 +94,16 @@ static const struct conf_row limit_rows[] = {
 	LIM(icmp6_rate, 0, 1000000, "per s"),
 	LIM(icmp6_burst, 1, 1000000, ""),
 	LIM(max_loopback_queue, 1, 1 << 16, "packets"),
+	LIM(max_sockets, 1, 1 << 20, ""),
+	LIM(max_socket_rcvbuf, 4096, 1 << 30, "bytes"),
+	LIM(socket_rcvbuf, 4096, 1 << 30, "bytes"),
+	LIM(max_sas, 1, 1 << 20, ""),
+	LIM(max_policies, 1, 1 << 20, ""),
+	LIM(max_tcp_connections, 1, 1 << 20, ""),
+	LIM(tcp_backlog_max, 1, 65535, ""),
+	LIM(tcp_msl, 1, 600000, "ms"),
+	LIM(tcp_rto_min, 1, 60000, "ms"),
+	LIM(tcp_challenge_acks, 1, 1000000, "per s"),
 };
 
 static int32_t *field(void *base, const struct conf_row *r) { return (int32_t *)((char *)base + r->off); }
@@ -162,6 +175,9 @@ int umk_conf_set(struct umk_stack *s, int ifindex, const char *key, int64_t valu
 		if (strcmp(key, "mtu") == 0 && value > ifp->device_mtu)
 			return -ERANGE;
 		*field(base, row) = (int32_t)value;
+		/* the router role follows the switch: all-routers groups, RAs (rtadv.c) */
+		if (strcmp(key, "forwarding") == 0)
+			rtadv_update(s, ifp, false);
 	} else {
 		*(uint32_t *)field(base, row) = (uint32_t)value;
 	}

@@ -392,7 +392,7 @@ int frag6_output(struct umk_stack *s, struct umk_pkt *pkt, uint32_t unfrag_len,
 	uint32_t total = pkt->len - unfrag_len;
 	uint32_t per = (mtu - unfrag_len - IP6_FRAGHDR_LEN) & ~7u;
 	/* RFC 7739: an Identification nobody can predict */
-	struct ip6_fraghdr fh = { .nxt = pkt->data[nxt_off], .id = rng_u32(s) };
+	struct ip6_fraghdr fh = { .nxt = pkt->data[nxt_off], .id = rng_secure_u32(s) };
 
 	for (uint32_t off = 0; off < total; off += per) {
 		uint32_t n = total - off < per ? total - off : per;

@@ -13,6 +13,7 @@
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
 #include "ip6/nd6.h"
+#include "transport/transport.h"
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
 #include "wire/ip6.h"
@@ -149,6 +150,14 @@ void icmp6_error(struct umk_stack *s, struct umk_pkt *pkt, uint8_t type, uint8_t
 		COUNT(s, ICMP6_ERR_BAD_SRC);
 		goto drop;
 	}
+	/* RFC 4862 5.4: packets to a tentative address (other than DAD's NS/NA) are
+	 * silently discarded: no error gives the address away before it is ours */
+	struct in6_ifaddr *dia = IN6_IS_ADDR_MULTICAST(&h.dst) ? NULL :
+				 in6_addr_find(s, in6_is_scoped(&h.dst) ? ifp : NULL, &h.dst);
+	if (dia && (dia->flags & (UMK_ADDR_F_TENTATIVE | UMK_ADDR_F_DADFAILED))) {
+		COUNT(s, ICMP6_ERR_ABOUT_TENTATIVE);
+		goto drop;
+	}
 	if (!ratelimit_pass(s)) {
 		COUNT(s, ICMP6_ERR_RATELIMITED);
 		goto drop;
@@ -172,9 +181,7 @@ void icmp6_error(struct umk_stack *s, struct umk_pkt *pkt, uint8_t type, uint8_t
 	if (in6_is_scoped(&h.src))
 		tx.zone = ifp->index;
 	/* the address the packet was sent to, when it is one of ours; else RFC 6724 */
-	struct in6_ifaddr *ia = IN6_IS_ADDR_MULTICAST(&h.dst) ? NULL :
-				in6_addr_find(s, in6_is_scoped(&h.dst) ? ifp : NULL, &h.dst);
-	if (ia && !(ia->flags & (UMK_ADDR_F_TENTATIVE | UMK_ADDR_F_DADFAILED)))
+	if (dia)
 		tx.src = h.dst;
 	else if (ip6_select_source(s, ifp, &h.src, &tx.src)) {
 		COUNT(s, ICMP6_ERR_BAD_SRC);
@@ -215,7 +222,7 @@ static void echo_request(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx
 		tx.zone = rx->ifp->index;
 	if (!(rx->flags & IP6_RX_DST_MCAST))
 		tx.src = rx->dst;
-	else if (ip6_select_source(s, rx->ifp, &rx->src, &tx.src))
+	else if (ip6_select_source_on_link(s, rx->ifp, &rx->src, &tx.src))
 		goto fail;
 	if (IN6_IS_ADDR_UNSPECIFIED(&rx->src))
 		goto fail;
@@ -264,8 +271,8 @@ static void error_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx 
 		struct icmp6_echo qe;
 		icmp6_echo_parse(e.quoted + c.off, e.quoted_len - c.off, &qe);
 		echo_event(s, rx, e.type, e.code, qe.ident, qe.seq, pkt->len, false);
-	} else {
-		/* transport protocols will take these once they exist */
+	} else if (!sock_ctlinput(s, rx, e.type, e.code, e.param, e.quoted, e.quoted_len)) {
+		/* RFC 4443 2.4 (b): handed to the transport that sent it; none took it */
 		COUNT(s, ICMP6_IN_ERR_NO_LISTENER);
 	}
 out:
@@ -324,6 +331,7 @@ void icmp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		COUNT(s, ICMP6_IN_TENTATIVE);
 		goto drop;
 	}
+	raw6_icmp_input(s, pkt, rx);  /* RFC 3542 3: copies to raw ICMPv6 sockets */
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (handlers[i].type != h.type)
 			continue;

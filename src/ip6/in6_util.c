@@ -8,7 +8,9 @@
 #include "core/stack_int.h"
 #include "ip6/frag6.h"
 #include "ip6/ip6.h"
+#include "ip6/forward.h"
 #include "ip6/route6.h"
+#include "ip6/rtadv.h"
 
 void ip6_tx_init(struct ip6_tx *tx, uint8_t nxt)
 {
@@ -31,6 +33,13 @@ int in6_scope(const struct in6_addr *a)
 	if (IN6_IS_ADDR_LOOPBACK(a))
 		return UMK_SCOPE_HOST;
 	return UMK_SCOPE_GLOBAL;
+}
+
+bool in6_is_all_nodes_iflocal(const struct in6_addr *a)
+{
+	static const struct in6_addr ff01_1 = { { { 0xff, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						    0, 0, 0, 1 } } };
+	return IN6_ARE_ADDR_EQUAL(a, &ff01_1);
 }
 
 bool in6_is_scoped(const struct in6_addr *a)
@@ -64,13 +73,16 @@ bool in6_prefix_eq(const struct in6_addr *a, const struct in6_addr *b, unsigned 
 
 int ip6_init(struct umk_stack *s)
 {
-	if (icmp6_init(s) || frag6_init(s) || rt6_init(s) || pmtu_init(s))
+	if (icmp6_init(s) || frag6_init(s) || rt6_init(s) || pmtu_init(s) || fwd_init(s) ||
+	    rtadv_init(s))
 		return -1; /* umk_stack_free calls ip6_fini, which copes with partial state */
 	return 0;
 }
 
 void ip6_fini(struct umk_stack *s)
 {
+	rtadv_fini(s);
+	fwd_fini(s);
 	pmtu_fini(s);
 	rt6_fini(s);
 	frag6_fini(s);
@@ -81,6 +93,7 @@ void ip6_if_attach(struct umk_stack *s, struct umk_if *ifp) {}
 
 void ip6_if_detach(struct umk_stack *s, struct umk_if *ifp)
 {
+	rtadv_if_detach(s, ifp);
 	rt6_flush_if(s, ifp->index, 0);
 	frag6_if_detach(s, ifp->index);
 }

@@ -10,9 +10,13 @@
 
 #include "core/stack_int.h"
 #include "ip6/addrconf.h"
+#include "ip6/forward.h"
 #include "ip6/frag6.h"
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
+#include "ipsec/ipsec.h"
+#include "transport/tcp.h"
+#include "transport/transport.h"
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
 #include "wire/ip6.h"
@@ -212,6 +216,16 @@ static enum verdict no_next_header(struct umk_stack *s, struct umk_pkt **pp,
 	return WALK_CONSUMED;
 }
 
+/* ESP and AH (ipsec/esp.c, ah.c): transport mode leaves the inner header at w->off */
+static enum verdict ipsec_hdr(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			      struct walk *w)
+{
+	int r = w->nxt == IPPROTO6_ESP ?
+		esp_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len) :
+		ah_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len);
+	return r ? WALK_CONSUMED : WALK_ON;
+}
+
 static const struct ext_handler {
 	uint8_t nxt;
 	enum verdict (*handle)(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
@@ -222,35 +236,11 @@ static const struct ext_handler {
 	{ IPPROTO6_ROUTING, routing },
 	{ IPPROTO6_FRAGMENT, fragment },
 	{ IPPROTO6_NONE, no_next_header },
+	{ IPPROTO6_ESP, ipsec_hdr },
+	{ IPPROTO6_AH, ipsec_hdr },
 };
 
 /* ---- upper layers ---- */
-
-static void udp_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
-{
-	if (pkt->len < 8) {
-		COUNT(s, IP6_DROP_UDP_SHORT);
-		COUNT(s, IP6_IN_TRUNCATED);
-		goto drop;
-	}
-	if (pkt->data[6] == 0 && pkt->data[7] == 0) {
-		/* RFC 8200 8.1: a zero UDP checksum is not allowed over IPv6 */
-		COUNT(s, IP6_DROP_UDP_ZERO_CSUM);
-		goto drop;
-	}
-	if (csum_ip6(&rx->src, &rx->dst, IPPROTO6_UDP, pkt->data, pkt->len) != 0) {
-		COUNT(s, IP6_DROP_UDP_BAD_CSUM);
-		goto drop;
-	}
-	COUNT(s, IP6_DROP_UDP_NO_PORT);
-	if (rx->flags & IP6_RX_DST_MCAST)
-		goto drop;
-	/* no UDP sockets exist yet: every port is closed (RFC 4443 3.1 code 4) */
-	icmp6_error(s, pkt, ICMP6_DST_UNREACH, ICMP6_DU_PORT, 0);
-	return;
-drop:
-	pkt_free(s, pkt);
-}
 
 void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 {
@@ -259,18 +249,25 @@ void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		pkt_free(s, pkt);
 		return;
 	}
+	/* RFC 4301 5.2: what arrived unprotected but should not have is dropped here */
+	if (!ipsec_spd_empty(s, IPSEC_DIR_IN) && ipsec_input_check(s, pkt, rx))
+		return;
 	COUNT(s, IP6_IN_DELIVERS);
 	switch (rx->nxt) {
 	case IPPROTO6_ICMPV6:
 		icmp6_input(s, pkt, rx);
 		return;
 	case IPPROTO6_UDP:
-		udp_input(s, pkt, rx);
+		udp6_input(s, pkt, rx);   /* transport/udp.c */
 		return;
 	case IPPROTO6_TCP:
-		COUNT(s, IP6_DROP_TCP_NOT_YET);
-		break;
+		tcp6_input(s, pkt, rx);   /* transport/tcp_input.c */
+		return;
 	default:
+		if (raw6_wants(s, rx->nxt)) {
+			raw6_input(s, pkt, rx);   /* RFC 3542 3: raw sockets */
+			return;
+		}
 		COUNT(s, IP6_IN_UNKNOWN_PROTOS);
 		break;
 	}
@@ -297,11 +294,13 @@ static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *p
 		int scope = in6_scope(dst);
 		rx->flags |= IP6_RX_DST_MCAST;
 		COUNT(s, IP6_IN_MCAST_PKTS);
-		if (scope == 0)
-			return CNT_IP6_DROP_DST_SCOPE0;      /* RFC 4291 2.7: reserved */
+		if (scope == 0 || scope == 0xf)
+			return CNT_IP6_DROP_DST_SCOPE0;      /* RFC 4291 2.7: reserved scopes */
 		if (scope == UMK_SCOPE_HOST && !looped)
 			return CNT_IP6_DROP_DST_IFLOCAL;     /* RFC 4291 2.7: never on a link */
-		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !mld_is_member(s, ifp, dst))
+		/* RFC 4291 2.8: every node is a member of ff01::1 and ff02::1 */
+		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !in6_is_all_nodes_iflocal(dst) &&
+		    !mld_is_member(s, ifp, dst))
 			return CNT_IP6_DROP_NOT_MEMBER;
 		return 0;
 	}
@@ -370,6 +369,10 @@ void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 	rx.tclass = h.tclass;
 	rx.flowlabel = h.flowlabel;
 	why = accept_dst(s, ifp, pkt, &rx);
+	if (why == CNT_IP6_DROP_NOT_OURS && ifp->conf.forwarding) {
+		ip6_forward(s, ifp, pkt);     /* a router's transit traffic: forward.c */
+		return;
+	}
 	if (why) {
 		s->counters[why]++;
 		COUNT(s, IP6_IN_ADDR_ERRORS);
@@ -391,7 +394,7 @@ void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 			return;
 		w.first = false;
 	}
-	if (!upper_known(w.nxt)) {
+	if (!upper_known(w.nxt) && !raw6_wants(s, w.nxt)) {
 		/* RFC 8200 4: Parameter Problem code 1 at the offending Next Header byte */
 		COUNT(s, IP6_DROP_UNKNOWN_NXT);
 		COUNT(s, IP6_IN_UNKNOWN_PROTOS);

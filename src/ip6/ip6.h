@@ -34,6 +34,8 @@ struct ip6_rx {
 #define IP6_RX_ROUTER_ALERT  0x04 /* Hop-by-Hop Router Alert (RFC 2711) was present */
 #define IP6_RX_HBH           0x08 /* had a Hop-by-Hop header */
 #define IP6_RX_DST_TENTATIVE 0x10 /* destination is one of our tentative addresses */
+#define IP6_RX_ESP         0x1000 /* came through ESP transport mode (ipsec/esp.c) */
+#define IP6_RX_AH          0x2000 /* came through AH transport mode (ipsec/ah.c) */
 
 /* How to send. src all zero: choose by RFC 6724. zone: the interface of a scoped
  * destination (RFC 4007). oif: force the interface (multicast, ND). */
@@ -54,6 +56,7 @@ struct ip6_tx {
 #define IP6_TX_SRC_UNSPEC 0x04    /* src :: is intended (DAD probes, MLD before an address) */
 #define IP6_TX_RTALERT    0x08    /* add a Hop-by-Hop Router Alert (MLD, RFC 3810 5) */
 #define IP6_TX_NOLOOP     0x10    /* no local copy of multicast we are a member of */
+#define IP6_TX_IPSEC_DONE 0x8000  /* IPsec already applied (a tunnel's outer packet) */
 
 /* Inits an ip6_tx with defaults (hlim -1, csum_off -1). */
 void ip6_tx_init(struct ip6_tx *tx, uint8_t nxt);
@@ -67,6 +70,10 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 /* RFC 6724 section 5 source selection for dst out of ifp. 0 or -EADDRNOTAVAIL. */
 int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
 		      struct in6_addr *src);
+/* The same, with the candidates restricted to ifp's own addresses (RFC 4443 4.2: the
+ * reply to a multicast echo request comes from the interface that received it). */
+int ip6_select_source_on_link(struct umk_stack *s, struct umk_if *ifp,
+			      const struct in6_addr *dst, struct in6_addr *src);
 
 /* Sends an ICMPv6 message already built at pkt->data (type, code, body; checksum is filled
  * here). Counts it by type. Consumes pkt. */
@@ -96,6 +103,8 @@ void ip6_if_detach(struct umk_stack *s, struct umk_if *ifp);
 
 /* True for addresses that need a zone to be meaningful (RFC 4007 6): link-local unicast,
  * interface- and link-local multicast. */
+/* ff01::1, the interface-local all-nodes group every node belongs to (RFC 4291 2.8). */
+bool in6_is_all_nodes_iflocal(const struct in6_addr *a);
 bool in6_is_scoped(const struct in6_addr *a);
 
 /* ---- between the datapath's own files (input.c, output.c, icmp6.c, frag6.c, pmtu.c) ---- */

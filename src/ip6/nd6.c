@@ -171,20 +171,27 @@ static void neigh_delete(struct umk_stack *s, struct nd6_neigh *n)
 }
 
 /* When the cache is full: a FAILED entry, else the STALE non-router entry that has been
- * STALE longest (the brief's "evict STALE"; REACHABLE, INCOMPLETE and routers stay). */
+ * STALE longest, else the oldest STALE router entry (a flood of RAs from made-up routers
+ * must not lock the cache: a real router evicted this way is simply resolved again).
+ * REACHABLE, DELAY, PROBE, INCOMPLETE and PERMANENT entries stay. */
 static bool evict_one(struct umk_stack *s)
 {
-	struct nd6_neigh *victim = NULL;
+	struct nd6_neigh *victim = NULL, *router = NULL;
 	for (uint32_t i = 0; i <= s->nd6->mask; i++)
 		for (struct nd6_neigh *n = s->nd6->tab[i]; n; n = n->next) {
 			if (n->state == ND6_FAILED) {
 				victim = n;
 				goto found;
 			}
-			if (n->state == UMK_NUD_STALE && !n->router &&
-			    (!victim || n->changed < victim->changed))
+			if (n->state != UMK_NUD_STALE)
+				continue;
+			if (!n->router && (!victim || n->changed < victim->changed))
 				victim = n;
+			if (n->router && (!router || n->changed < router->changed))
+				router = n;
 		}
+	if (!victim)
+		victim = router;
 	if (!victim)
 		return false;
 found:
@@ -463,8 +470,18 @@ static void ns_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_r
 		na_send(s, ifp, &m->target, &all_nodes, ND_NA_F_OVERRIDE);
 		return;
 	}
-	if (m->opts.has_sllao)
-		nd6_learn(s, ifp, &rx->src, m->opts.sllao, false);
+	if (m->opts.has_sllao && !nd6_learn(s, ifp, &rx->src, m->opts.sllao, false)) {
+		/* 7.2.4: the cache is full and nothing could be evicted; answer anyway, to
+		 * the link-layer address the NS carried, without keeping an entry */
+		struct nd6_state *st = s->nd6;
+		st->direct_valid = true;
+		st->direct_addr = rx->src;
+		memcpy(st->direct_lladdr, m->opts.sllao, 6);
+		COUNT(s, ND6_NA_DIRECT_NO_CACHE);
+		na_send(s, ifp, &m->target, &rx->src, ND_NA_F_SOLICITED | ND_NA_F_OVERRIDE);
+		st->direct_valid = false;
+		return;
+	}
 	/* 7.2.4: solicited, O=1 (not anycast), back to the source */
 	na_send(s, ifp, &m->target, &rx->src, ND_NA_F_SOLICITED | ND_NA_F_OVERRIDE);
 }
@@ -643,6 +660,8 @@ int nd6_output(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *n
 		return -EHOSTUNREACH;
 	}
 	struct nd6_neigh *n = nd6_lookup(s, ifp, nexthop);
+	if (!n && s->nd6->direct_valid && addr_eq(nexthop, &s->nd6->direct_addr))
+		return eth_output(s, ifp, pkt, s->nd6->direct_lladdr);
 	if (!n) {
 		n = neigh_create(s, ifp, nexthop);
 		if (!n) {
@@ -698,6 +717,16 @@ bool nd6_probably_reachable(struct umk_stack *s, struct umk_if *ifp,
 		return false;
 	/* an INCOMPLETE entry that has used up its solicitations is about to fail */
 	return !(n->state == UMK_NUD_INCOMPLETE && n->probes >= n->ifp->conf.max_multicast_solicit);
+}
+
+bool nd6_lladdr(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *addr,
+		uint8_t lladdr[6])
+{
+	struct nd6_neigh *n = ifp->nd ? nd6_lookup(s, ifp, addr) : NULL;
+	if (!n || !n->has_lladdr || n->state == ND6_FAILED)
+		return false;
+	memcpy(lladdr, n->lladdr, ND_ETH_ADDR_LEN);
+	return true;
 }
 
 /* ---- module life ---- */

@@ -48,6 +48,11 @@ void nd6_confirm(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr 
 bool nd6_probably_reachable(struct umk_stack *s, struct umk_if *ifp,
 			    const struct in6_addr *addr);
 
+/* The link-layer address of a neighbor whose entry has one (Redirect TLLAO, RFC 4861
+ * 8.2). False when unknown. */
+bool nd6_lladdr(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *addr,
+		uint8_t lladdr[6]);
+
 /* The default router list of ifp (RFC 4861 6.3.4), for display and tests. */
 struct nd6_router_info {
 	struct in6_addr addr;

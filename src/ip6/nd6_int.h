@@ -35,6 +35,11 @@ struct nd6_state {
 	struct nd6_neigh **tab;
 	uint32_t mask;
 	uint32_t count;
+	/* RFC 4861 7.2.4: an NA answering an NS whose sender found no room in a full cache
+	 * goes straight to the NS's SLLAO (set only while that NA is being sent) */
+	bool direct_valid;
+	struct in6_addr direct_addr;
+	uint8_t direct_lladdr[6];
 };
 
 /* Default router list (RFC 4861 6.3.4, preference RFC 4191 2.2) */

@@ -16,6 +16,7 @@
 #include "ip6/mld6.h"
 #include "ip6/nd6.h"
 #include "ip6/route6.h"
+#include "ipsec/ipsec.h"
 #include "link/eth.h"
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
@@ -55,9 +56,18 @@ static int find_path(struct umk_stack *s, const struct ip6_tx *tx, struct out_pa
 		}
 		if (!IN6_IS_ADDR_MULTICAST(dst) && in6_addr_find(s, o->ifp, dst))
 			o->local = true;
+		/* RFC 4291 2.7: interface-local multicast is for loopback only */
+		if (IN6_IS_ADDR_MULTICAST(dst) && in6_scope(dst) == UMK_SCOPE_HOST)
+			o->local = true;
 		return 0;
 	}
 	if (IN6_IS_ADDR_MULTICAST(dst)) {
+		int scope = in6_scope(dst);
+		/* RFC 4291 2.7: scopes 0 and f are reserved: never originate to them */
+		if (scope == 0 || scope == 0xf) {
+			COUNT(s, IP6_OUT_DROP_MCAST_SCOPE);
+			return -EINVAL;
+		}
 		if (tx->oif)
 			o->ifp = if_get(s, tx->oif);
 		else if (!rt6_lookup(s, dst, 0, 0, &nh))
@@ -145,6 +155,12 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	}
 
 	uint8_t nxt = tx->nxt;
+	/* RFC 4301 5.1: the outbound SPD; one compare when it is empty */
+	if (!o.local && !ipsec_spd_empty(s, IPSEC_DIR_OUT)) {
+		r = ipsec_output(s, &pkt, tx, &src, o.ifp, &nxt);
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	uint32_t unfrag = IP6_HLEN, nxt_off = IP6_OFF_NXT;
 	if (tx->flags & IP6_TX_RTALERT) {
 		uint8_t *p = pkt_push(pkt, IP6_HBH_RTALERT_LEN);

@@ -14,6 +14,7 @@
 #include "ip6/ip6.h"
 #include "ip6/nd6_int.h"
 #include "ip6/route6.h"
+#include "ip6/rtadv.h"
 
 static const struct in6_addr all_routers = { { { 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 } } };
 
@@ -173,6 +174,7 @@ void rd6_if_up(struct umk_stack *s, struct umk_if *ifp)
 	struct nd6_ifinfo *ndi = ifp->nd;
 	ndi->rs_sent = 0;
 	ndi->rs_done = false;
+	rtadv_update(s, ifp, false);
 	if (!ifp->conf.accept_ra || ifp->conf.forwarding || ifp->conf.rtr_solicitations <= 0)
 		return;
 	/* 6.3.7: wait a random time in [0, MAX_RTR_SOLICITATION_DELAY] first */
@@ -182,6 +184,7 @@ void rd6_if_up(struct umk_stack *s, struct umk_if *ifp)
 void rd6_if_down(struct umk_stack *s, struct umk_if *ifp)
 {
 	struct nd6_ifinfo *ndi = ifp->nd;
+	rtadv_update(s, ifp, true);   /* the final RA while the link still sends */
 	timer_cancel(s, &ndi->rs_timer);
 	timer_cancel(s, &ndi->expire_timer);
 	expire_lists(s, ndi, true);
@@ -194,7 +197,7 @@ void rd6_if_detach(struct umk_stack *s, struct umk_if *ifp)
 	rd6_if_down(s, ifp);
 }
 
-/* ---- RS: hosts don't answer (RFC 4861 6.2.6 is for routers) ---- */
+/* ---- RS: hosts don't answer; routers do (RFC 4861 6.2.6, ip6/rtadv.c) ---- */
 
 void rd6_rs_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_rx *rx,
 		  const struct nd_msg *m)
@@ -202,6 +205,10 @@ void rd6_rs_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_rx *
 	/* 6.1.1: from :: there must be no SLLAO */
 	if (IN6_IS_ADDR_UNSPECIFIED(&rx->src) && m->opts.has_sllao) {
 		COUNT(s, ND6_RS_UNSPEC_SLLAO);
+		return;
+	}
+	if (ifp->conf.forwarding) {
+		rtadv_rs_input(s, ifp, rx, m);   /* RFC 4861 6.2.6: ip6/rtadv.c */
 		return;
 	}
 	COUNT(s, ND6_RS_HOST_DISCARD);
@@ -495,7 +502,13 @@ void rd6_ra_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_rx *
 		LOG_DEBUG(s, "RA from %s", addr_str(&rx->src, buf));
 		return;
 	}
-	if (!ifp->conf.accept_ra || ifp->conf.forwarding) {
+	if (ifp->conf.forwarding) {
+		/* RFC 4861 6.2.7: a router only checks other routers' RAs */
+		rtadv_ra_input(s, ifp, rx, m);
+		COUNT(s, ND6_RA_IGNORED);
+		return;
+	}
+	if (!ifp->conf.accept_ra) {
 		COUNT(s, ND6_RA_IGNORED);
 		return;
 	}

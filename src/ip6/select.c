@@ -36,7 +36,9 @@ static const struct policy *policy_of(const struct in6_addr *a)
 
 	for (size_t i = 0; i < sizeof(policy_table) / sizeof(policy_table[0]); i++) {
 		const struct policy *p = &policy_table[i];
-		if (in6_prefix_eq(a, (const struct in6_addr *)p->prefix, p->plen) &&
+		struct in6_addr pfx; /* the table's bytes are not aligned for struct in6_addr */
+		memcpy(&pfx, p->prefix, sizeof(pfx));
+		if (in6_prefix_eq(a, &pfx, p->plen) &&
 		    (!best || p->plen > best->plen))
 			best = p;
 	}
@@ -127,8 +129,8 @@ static int compare(const struct sel_ctx *c, const struct in6_ifaddr *a,
 	return 0;
 }
 
-int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
-		      struct in6_addr *src)
+static int select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
+			 struct in6_addr *src, bool own_link_only)
 {
 	struct sel_ctx c = {
 		.s = s, .ifp = ifp, .dst = dst, .dst_scope = in6_scope(dst),
@@ -136,7 +138,9 @@ int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_
 		.prefer_temporary = ifp && ifp->conf.use_tempaddr == 2,
 	};
 	const struct in6_ifaddr *best = NULL;
-	bool scoped = in6_is_scoped(dst);
+	/* RFC 6724 4: for multicast and link-local destinations the candidates MUST be
+	 * addresses of the outgoing link */
+	bool scoped = own_link_only || in6_is_scoped(dst) || IN6_IS_ADDR_MULTICAST(dst);
 
 	for (struct umk_if *x = if_first(s); x; x = if_next(s, x)) {
 		/* RFC 6724 4: a scoped destination takes a source from its own zone */
@@ -156,4 +160,16 @@ int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_
 		return -EADDRNOTAVAIL;
 	*src = best->addr;
 	return 0;
+}
+
+int ip6_select_source(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *dst,
+		      struct in6_addr *src)
+{
+	return select_source(s, ifp, dst, src, false);
+}
+
+int ip6_select_source_on_link(struct umk_stack *s, struct umk_if *ifp,
+			      const struct in6_addr *dst, struct in6_addr *src)
+{
+	return select_source(s, ifp, dst, src, true);
 }

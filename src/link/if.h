@@ -48,6 +48,7 @@ struct ip6_ifconf {
 	int32_t force_mld_version;         /* 0: follow the querier, 1: MLDv1, 2: MLDv2 */
 	int32_t mld_unsolicited_report_interval; /* RFC 3810 9.11: 1000 */
 	int32_t mld_robustness;            /* RFC 3810 9.1: 2 */
+	int32_t send_redirects;            /* a router sends Redirects (RFC 4861 8.2): 1 */
 };
 
 #define UMK_IF_UP 0x01

@@ -89,6 +89,16 @@
 #define ND_MAX_REACHABLE_TIME     3600000            /* RFC 4861 6.2.1: 1 hour */
 #define ND_MIN_LINK_MTU           1280               /* RFC 8200 5 */
 
+/* RFC 4861 10: router constants, and the ranges of 6.2.1 */
+#define ND_MAX_INITIAL_RTR_ADVERT_INTERVAL 16000    /* ms */
+#define ND_MAX_INITIAL_RTR_ADVERTISEMENTS  3
+#define ND_MAX_FINAL_RTR_ADVERTISEMENTS    3
+#define ND_MIN_DELAY_BETWEEN_RAS           3000     /* ms */
+#define ND_MIN_MAX_RTR_ADV_INTERVAL        4        /* s: MaxRtrAdvInterval >= 4 */
+#define ND_MAX_MAX_RTR_ADV_INTERVAL        1800     /* s: MaxRtrAdvInterval <= 1800 */
+#define ND_MIN_MIN_RTR_ADV_INTERVAL        3        /* s: MinRtrAdvInterval >= 3 */
+#define ND_MAX_ROUTER_LIFETIME             9000     /* s: AdvDefaultLifetime <= 9000 */
+
 /* Our own choices (not in the RFCs) */
 #define ND6_STALE_GC_TIME    (20 * 60 * 1000)  /* unused STALE entries are collected after */
 #define ND6_FAILED_HOLD_TIME (60 * 1000)       /* remember a failed neighbor this long */

@@ -34,7 +34,6 @@ struct tt {
 };
 static struct tt timers[NT];
 static umk_time_t model_when[NT]; /* 0 = not armed */
-static int fired_order[NT * 4], n_fired;
 static umk_time_t last_fire_time;
 
 static void on_fire(struct umk_stack *s, struct umk_timer *t)
@@ -46,7 +45,6 @@ static void on_fire(struct umk_stack *s, struct umk_timer *t)
 	assert_int_not_equal(model_when[x->id], 0);
 	assert_int_equal(model_when[x->id], x->t.when);
 	model_when[x->id] = 0;
-	fired_order[n_fired++] = x->id;
 }
 
 static void test_timer_model(void **state)

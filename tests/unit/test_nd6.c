@@ -562,6 +562,43 @@ static void test_cache_limit(void **state)
 	assert_int_equal(umk_neigh_add(f->s, f->idx, &p, MAC_P, false), -ENOSPC);
 }
 
+/* A flood of RAs from made-up routers fills the cache with STALE router entries: they
+ * must be evictable, and an NS must be answered even when nothing can be evicted
+ * (RFC 4861 7.2.4), straight to its SLLAO. */
+static void test_cache_full_of_routers(void **state)
+{
+	struct fx *f = *state;
+	char a[64];
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "fe80::%d", 0x30 + i);
+		struct in6_addr p = ndt_addr(a);
+		assert_non_null(nd6_learn(f->s, f->ifp, &p, MAC_P, true));
+	}
+	struct in6_addr p = ndt_addr("fe80::40");
+	assert_non_null(nd6_learn(f->s, f->ifp, &p, MAC_P, false));
+	assert_int_equal(f->s->nd6->count, 3);
+	assert_int_equal(nstate(f, "fe80::30", NULL), 0);  /* the oldest router went */
+
+	/* all PERMANENT: nothing evictable, the NS is still answered, to its SLLAO */
+	umk_neigh_flush(f->s, f->idx);
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "fe80::%d", 0x50 + i);
+		struct in6_addr q = ndt_addr(a);
+		assert_int_equal(umk_neigh_add(f->s, f->idx, &q, MAC_US, false), 0);
+	}
+	int from = f->cap.n;
+	struct nd_msg m = ns_for(&f->ll, MAC_P);
+	struct in6_addr snm;
+	in6_solicited_node(&f->ll, &snm);
+	inject(f, NULL, MAC_P, "fe80::2", &snm, 255, &m);
+	struct ndt_seen na;
+	assert_int_equal(sent(f, from, ND_NEIGHBOR_ADVERT, &na), 1);
+	assert_memory_equal(na.dmac, MAC_P, 6);
+	assert_memory_equal(&na.dst, ndt_addr("fe80::2").s6_addr, 16);
+	assert_int_equal(nstate(f, "fe80::2", NULL), 0);    /* and no entry was kept */
+	assert_int_equal(cnt(f, CNT_ND6_NA_DIRECT_NO_CACHE), 1);
+}
+
 static void test_mgmt(void **state)
 {
 	struct fx *f = *state;
@@ -895,6 +932,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_na_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup_queue, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_limit, setup_small_cache, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_full_of_routers, setup_small_cache,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mgmt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rs_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rs_stops_on_ra, setup, teardown),
