@@ -325,8 +325,11 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 		uint32_t wleft = tp->snd_wnd > outstanding ? tp->snd_wnd - outstanding : 0;
 		if (usable > wleft)
 			usable = wleft;
-		bool force = (tp->flags & TF_FORCE) && avail && !tp->snd_wnd;
-		if (force)
+		/* the persist timer forces a send: one byte into a zero window, or past
+		 * Nagle and sender SWS avoidance into a small one (RFC 9293 3.8.6.2.1 (d)) */
+		bool force = (tp->flags & TF_FORCE) && avail;
+		bool probe = force && !tp->snd_wnd;
+		if (probe)
 			usable = 1;
 		uint32_t len = avail < usable ? avail : usable;
 		if (len > maxseg)
@@ -338,7 +341,7 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 
 		bool send = false;
 		if (len) {
-			if (len == maxseg || force)
+			if (len == maxseg || (force && tp->snd_nxt == tp->snd_una))
 				send = true;
 			else if (tp->snd_nxt != tp->snd_max)
 				send = true;     /* resending after a timeout */
@@ -354,8 +357,7 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 		if (fin || (tp->flags & TF_ACKNOW))
 			send = true;
 		if (!send) {
-			if (avail && !tp->snd_wnd && !timer_armed(&tp->t_rexmt) &&
-			    !timer_armed(&tp->t_persist))
+			if (avail && !timer_armed(&tp->t_rexmt) && !timer_armed(&tp->t_persist))
 				tcp_persist_arm(s, tp);
 			return;
 		}
@@ -374,7 +376,9 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 		}
 		if (rexmit && (len || fin))
 			COUNT(s, TCP_RETRANS_SEGS);
-		if (force) {
+		if (force)
+			tp->flags &= ~(unsigned)TF_FORCE;
+		if (probe) {
 			/* the probe byte is sent but snd_nxt stays (RFC 9293 3.8.6.1); the persist
 			 * timer, not retransmission, repeats it */
 			tp->flags &= ~(unsigned)TF_FORCE;

@@ -84,6 +84,13 @@ void tcp_timewait_arm(struct umk_stack *s, struct tcpcb *tp)
 static void rexmt_fire(struct umk_stack *s, struct umk_timer *t)
 {
 	struct tcpcb *tp = container_of(t, struct tcpcb, t_rexmt);
+	if (!tp->snd_wnd && tp->state >= TCPS_ESTABLISHED) {
+		/* the peer's window is shut: what is outstanding was beyond it; probing the
+		 * window is the persist timer's job (RFC 9293 3.8.6.1), not a loss */
+		tp->snd_nxt = tp->snd_una;
+		tcp_persist_arm(s, tp);
+		return;
+	}
 	COUNT(s, TCP_RTO_EXPIRED);
 	uint32_t limit = (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) ?
 			 TCP_SYN_RETRIES : TCP_DATA_RETRIES;
@@ -119,9 +126,11 @@ static void rexmt_fire(struct umk_stack *s, struct umk_timer *t)
 static void persist_fire(struct umk_stack *s, struct umk_timer *t)
 {
 	struct tcpcb *tp = container_of(t, struct tcpcb, t_persist);
-	COUNT(s, TCP_PERSIST_PROBES);
-	if (tp->persist_shift < 6)
-		tp->persist_shift++;
+	if (!tp->snd_wnd) {
+		COUNT(s, TCP_PERSIST_PROBES);
+		if (tp->persist_shift < 6)
+			tp->persist_shift++;
+	}
 	tp->flags |= TF_FORCE;
 	tcp_output(s, tp);
 	tp->flags &= ~(unsigned)TF_FORCE;

@@ -25,7 +25,7 @@
 
 static struct sim_net *net;
 static struct umk_stack *a, *b;
-static int ia, ib, link0;
+static int ia, ib, link0, port_a;
 
 static struct sockaddr_in6 SA(const char *addr, uint16_t port)
 {
@@ -41,7 +41,7 @@ static void two_stacks(uint64_t seed)
 	link0 = sim_link_new(net, 1, 0.0);
 	a = sim_stack_new(net, NULL);
 	b = sim_stack_new(net, NULL);
-	ia = sim_attach(net, link0, a, "eth0", ma, 1500, NULL);
+	ia = sim_attach(net, link0, a, "eth0", ma, 1500, &port_a);
 	ib = sim_attach(net, link0, b, "eth0", mb, 1500, NULL);
 	umk_if_up(a, ia);
 	umk_if_up(b, ib);
@@ -208,6 +208,163 @@ static void test_bulk_loss1(void **state) { (void)state; bulk(0.01, NULL, 2 << 2
 static void test_bulk_loss5(void **state) { (void)state; bulk(0.05, NULL, 1 << 20, 4); }
 static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno", 1 << 20, 5); }
 
+/* RST from a port nobody listens on: ECONNREFUSED in SYN_SENT (RFC 9293 3.10.7.3). */
+static void test_refused(void **state)
+{
+	(void)state;
+	two_stacks(6);
+	int c = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 to = SA("2001:db8::a", 81);
+	umk_connect(b, c, (struct sockaddr *)&to, sizeof(to));
+	sim_run_for(net, 100);
+	struct umk_pollfd p = { .sd = c, .events = POLLOUT };
+	assert_int_equal(umk_poll(b, &p, 1, 0), 1);
+	assert_true(p.revents & POLLERR);
+	int err;
+	socklen_t el = sizeof(err);
+	assert_int_equal(umk_getsockopt(b, c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+	assert_int_equal(err, ECONNREFUSED);
+	assert_int_equal(counter(a, "InNoConnection"), 1);
+	assert_int_equal(counter(b, "ConnectionRefused"), 1);
+	sim_net_free(net);
+}
+
+/* SO_LINGER 0 aborts with RST; the peer in ESTABLISHED sees ECONNRESET (3.10.7.4). */
+static void test_abort_rst(void **state)
+{
+	(void)state;
+	two_stacks(7);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	assert_int_equal(umk_setsockopt(a, sa, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	umk_close(a, sa);
+	sim_run_for(net, 50);
+	char c;
+	assert_int_equal(umk_recv(b, sb, &c, 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(counter(b, "EstabResets"), 1);
+	/* the closed side kept nothing: a segment to it now meets a RST (CLOSED, 3.10.7.1) */
+	sim_net_free(net);
+}
+
+/* The receiver does not read: the window closes, the sender probes it (RFC 9293 3.8.6.1)
+ * with backoff, and everything arrives once the application reads. */
+static void test_zero_window(void **state)
+{
+	(void)state;
+	two_stacks(8);
+	int small = 4096;
+	int l = umk_socket(a, AF_INET6, SOCK_STREAM, 0);
+	umk_setsockopt(a, l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in6 any = SA("::", 80), to = SA("2001:db8::a", 80);
+	umk_bind(a, l, (struct sockaddr *)&any, sizeof(any));
+	umk_listen(a, l, 4);
+	int c = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
+	umk_connect(b, c, (struct sockaddr *)&to, sizeof(to));
+	sim_run_for(net, 50);
+	int sa = umk_accept(a, l, NULL, NULL);
+	assert_true(sa >= 0);
+	static uint8_t out[20000], in[20000];
+	fill(out, sizeof(out), 9);
+	assert_int_equal(umk_send(b, c, out, sizeof(out), 0), (ssize_t)sizeof(out));
+	sim_run_for(net, 30000);   /* nobody reads for 30 s */
+	assert_true(counter(b, "ZeroWindowProbes") >= 3);
+	assert_true(counter(b, "ZeroWindowProbes") < 30);   /* backed off */
+	size_t got = 0;
+	for (int i = 0; i < 100000 && got < sizeof(in); i++) {
+		ssize_t r = umk_recv(a, sa, in + got, sizeof(in) - got, 0);
+		if (r > 0)
+			got += (size_t)r;
+		sim_run_for(net, 1);
+	}
+	assert_int_equal(got, sizeof(in));
+	assert_memory_equal(in, out, sizeof(in));
+	sim_net_free(net);
+}
+
+/* Keepalive (RFC 9293 3.8.4): an idle connection is probed; when the peer goes silent the
+ * connection ends with ETIMEDOUT after KEEPCNT probes. */
+static void test_keepalive(void **state)
+{
+	(void)state;
+	two_stacks(9);
+	int sa, sb, l, one = 1, idle = 10, intvl = 2, cnt = 3;
+	connect_pair(&sa, &sb, &l);
+	umk_setsockopt(b, sb, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	umk_setsockopt(b, sb, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	umk_setsockopt(b, sb, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	umk_setsockopt(b, sb, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	sim_run_for(net, 25000);   /* A answers the probes: still up */
+	assert_true(counter(b, "KeepaliveProbes") >= 2);
+	char c;
+	assert_int_equal(umk_recv(b, sb, &c, 1, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	sim_port_set_connected(net, port_a, false);
+	sim_run_for(net, 20000);
+	assert_int_equal(counter(b, "KeepaliveDrops"), 1);
+	assert_int_equal(umk_recv(b, sb, &c, 1, 0), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	sim_net_free(net);
+}
+
+/* The side that closes first holds TIME_WAIT for 2*MSL (MSL from the stack's limits), and a
+ * FIN repeated meanwhile is answered. */
+static void test_time_wait(void **state)
+{
+	(void)state;
+	two_stacks(10);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	umk_close(b, sb);           /* B: FIN_WAIT_1 -> FIN_WAIT_2 */
+	sim_run_for(net, 100);
+	char c;
+	assert_int_equal(umk_recv(a, sa, &c, 1, 0), 0);
+	umk_close(a, sa);           /* A: LAST_ACK -> CLOSED; B: TIME_WAIT */
+	sim_run_for(net, 100);
+	assert_int_equal(counter(b, "TimeWaitExpired"), 0);
+	sim_run_for(net, 2 * 30000 - 1000);
+	assert_int_equal(counter(b, "TimeWaitExpired"), 0);
+	sim_run_for(net, 2000);
+	assert_int_equal(counter(b, "TimeWaitExpired"), 1);
+	sim_net_free(net);
+}
+
+/* Simultaneous open (RFC 9293 3.5 figure 7) and simultaneous close (figure 13). */
+static void test_simultaneous(void **state)
+{
+	(void)state;
+	two_stacks(11);
+	int x = umk_socket(a, AF_INET6, SOCK_STREAM, 0), y = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 la = SA("2001:db8::a", 5000), lb = SA("2001:db8::b", 6000);
+	assert_int_equal(umk_bind(a, x, (struct sockaddr *)&la, sizeof(la)), 0);
+	assert_int_equal(umk_bind(b, y, (struct sockaddr *)&lb, sizeof(lb)), 0);
+	umk_connect(a, x, (struct sockaddr *)&lb, sizeof(lb));
+	umk_connect(b, y, (struct sockaddr *)&la, sizeof(la));
+	sim_run_for(net, 100);
+	struct umk_pollfd p = { .sd = x, .events = POLLOUT };
+	assert_int_equal(umk_poll(a, &p, 1, 0), 1);
+	assert_true(p.revents & POLLOUT);
+	p.sd = y;
+	assert_int_equal(umk_poll(b, &p, 1, 0), 1);
+	assert_true(p.revents & POLLOUT);
+	transfer(a, x, b, y, 5000, 1000);
+	transfer(b, y, a, x, 5000, 1000);
+	/* both close at once: FIN_WAIT_1 -> CLOSING -> TIME_WAIT on both sides */
+	umk_shutdown(a, x, SHUT_WR);
+	umk_shutdown(b, y, SHUT_WR);
+	sim_run_for(net, 100);
+	char c;
+	assert_int_equal(umk_recv(a, x, &c, 1, 0), 0);
+	assert_int_equal(umk_recv(b, y, &c, 1, 0), 0);
+	umk_close(a, x);
+	umk_close(b, y);
+	sim_run_for(net, 70000);
+	assert_int_equal(counter(a, "TimeWaitExpired"), 1);
+	assert_int_equal(counter(b, "TimeWaitExpired"), 1);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +373,12 @@ int main(void)
 		cmocka_unit_test(test_bulk_loss1),
 		cmocka_unit_test(test_bulk_loss5),
 		cmocka_unit_test(test_bulk_reno_loss2),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_abort_rst),
+		cmocka_unit_test(test_zero_window),
+		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_time_wait),
+		cmocka_unit_test(test_simultaneous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -670,8 +670,8 @@ static void test_table_and_edges(void **state)
 {
 	assert_int_equal(umk_socket(H.s, AF_INET, SOCK_DGRAM, 0), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
-	assert_int_equal(umk_socket(H.s, AF_INET6, SOCK_STREAM, 0), -1);
-	assert_int_equal(errno, EPROTONOSUPPORT);   /* TCP arrives later */
+	assert_int_equal(umk_socket(H.s, AF_INET6, SOCK_STREAM, IPPROTO_UDP), -1);
+	assert_int_equal(errno, EPROTONOSUPPORT);   /* a stream over UDP: no such protocol */
 	assert_int_equal(umk_socket(H.s, AF_INET6, SOCK_SEQPACKET, 0), -1);
 	assert_int_equal(errno, ESOCKTNOSUPPORT);
 
