@@ -20,6 +20,7 @@
 #include "socket/sock_int.h"
 #include "transport/tcp.h"
 #include "transport/tcp_int.h"
+#include "transport/transport.h"
 #include "wire/icmp6.h"
 #include "wire/ip6_const.h"
 
@@ -839,29 +840,6 @@ static short tcp_poll(struct umk_stack *s, struct sock *so)
 
 /* ---- ICMPv6 errors (RFC 5461, RFC 5927, RFC 8201) ---- */
 
-static const struct tcp_err_map {
-	uint8_t type, code;
-	int err;
-} tcp_err_map[] = {
-	{ ICMP6_DST_UNREACH, ICMP6_DU_NOROUTE, ENETUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_ADMIN, EACCES },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_BEYONDSCOPE, EHOSTUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_ADDR, EHOSTUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_PORT, ECONNREFUSED },
-	{ ICMP6_DST_UNREACH, 0xff, EHOSTUNREACH },
-	{ ICMP6_TIME_EXCEEDED, 0xff, EHOSTUNREACH },
-	{ ICMP6_PARAM_PROB, 0xff, ENOPROTOOPT },
-};
-
-static int tcp_map_error(uint8_t type, uint8_t code)
-{
-	for (size_t i = 0; i < sizeof(tcp_err_map) / sizeof(tcp_err_map[0]); i++)
-		if (tcp_err_map[i].type == type &&
-		    (tcp_err_map[i].code == 0xff || tcp_err_map[i].code == code))
-			return tcp_err_map[i].err;
-	return 0;
-}
-
 static bool tcp_ctlinput(struct umk_stack *s, const struct sock_ctlmsg *cm)
 {
 	uint16_t sport, dport;
@@ -891,7 +869,7 @@ static bool tcp_ctlinput(struct umk_stack *s, const struct sock_ctlmsg *cm)
 		}
 		return true;
 	}
-	int err = tcp_map_error(cm->type, cm->code);
+	int err = transport_icmp6_errno(cm->type, cm->code);
 	if (!err)
 		return true;
 	/* RFC 5461 / RFC 1122 4.2.3.9: hard during connection establishment, soft once

@@ -30,4 +30,7 @@ void raw6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx);
 bool sock_ctlinput(struct umk_stack *s, const struct ip6_rx *rx, uint8_t type, uint8_t code,
 		   uint32_t param, const uint8_t *quoted, uint32_t qlen);
 
+/* The errno for an ICMPv6 error of type/code (0: not an error to report). */
+int transport_icmp6_errno(uint8_t type, uint8_t code);
+
 #endif

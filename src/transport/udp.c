@@ -326,31 +326,6 @@ static void udp_proto_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6
 
 /* ---- ICMPv6 errors ---- */
 
-static const struct err_map {
-	uint8_t type, code;
-	int err;
-} err_map[] = {
-	/* RFC 4443 3.1 codes; what BSD and Linux report for them */
-	{ ICMP6_DST_UNREACH, ICMP6_DU_NOROUTE, ENETUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_ADMIN, EACCES },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_BEYONDSCOPE, EHOSTUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_ADDR, EHOSTUNREACH },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_PORT, ECONNREFUSED },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_POLICY, EACCES },
-	{ ICMP6_DST_UNREACH, ICMP6_DU_REJECT, EACCES },
-	{ ICMP6_PACKET_TOO_BIG, 0xff, EMSGSIZE },
-	{ ICMP6_TIME_EXCEEDED, 0xff, EHOSTUNREACH },
-	{ ICMP6_PARAM_PROB, 0xff, EPROTO },
-};
-
-static int map_error(uint8_t type, uint8_t code)
-{
-	for (size_t i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++)
-		if (err_map[i].type == type && (err_map[i].code == 0xff || err_map[i].code == code))
-			return err_map[i].err;
-	return type == ICMP6_DST_UNREACH ? EHOSTUNREACH : 0;
-}
-
 static bool udp_ctlinput(struct umk_stack *s, const struct sock_ctlmsg *cm)
 {
 	uint16_t sport, dport;
@@ -360,7 +335,7 @@ static bool udp_ctlinput(struct umk_stack *s, const struct sock_ctlmsg *cm)
 		COUNT(s, UDP_CTL_NO_SOCKET);
 		return false;
 	}
-	int err = map_error(cm->type, cm->code);
+	int err = transport_icmp6_errno(cm->type, cm->code);
 	for (struct sock *so = sock_next(s, NULL, &udp6_proto); so; so = sock_next(s, so, &udp6_proto)) {
 		if (!(so->flags & SOCK_F_BOUND) || so->lport != sport)
 			continue;
