@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <umikame/mgmt.h>
 
+#include "ctl/connect.h"
 #include "ctl/msg.h"
 #include "ctl/req.h"
 
@@ -22,7 +23,7 @@
 #define UMKD_MAX_CLIENTS    64
 #define UMKD_OUT_HIGH       (1u << 20)   /* stop reading a client's requests above this */
 #define UMKD_OUT_MAX        (16u << 20)  /* a reply that would pass this fails with ENOBUFS */
-#define UMKD_DEFAULT_SOCKET "/run/umikame/umikamed.sock"
+#define UMKD_DEFAULT_SOCKET CTL_DEFAULT_SOCKET
 #define UMKD_SECRET_FILE    "/var/lib/umikame/secret_key"
 
 struct tap;

@@ -11,25 +11,13 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctl/connect.h"
 
 int client_connect(struct ctl_client *c, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	c->fd = fd;
-	return 0;
+	c->fd = ctl_connect(path);
+	return c->fd < 0 ? -errno : 0;
 }
 
 void client_close(struct ctl_client *c)

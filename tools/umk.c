@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/connect.h"
 #include "umk.h"
 
-#define DEFAULT_SOCKET "/run/umikame/umikamed.sock"
 
 void umk_err(const char *fmt, ...)
 {
@@ -63,7 +63,7 @@ static void usage(FILE *f)
 	      "  nc [-l] [-u] [-s SRC] [-q SECS] HOST PORT   (TCP, or UDP with -u)\n"
 	      "  setkey -c | -f FILE | -D[P] | -F[P] | -x     (setkey(8) syntax, PF_KEY v2)\n"
 	      "options:\n"
-	      "  -s SOCKPATH  control socket (default $UMIKAME_SOCKET, else " DEFAULT_SOCKET ")\n"
+	      "  -s SOCKPATH  control socket (default $UMIKAME_SOCKET, else " CTL_DEFAULT_SOCKET ")\n"
 	      "  -j           JSON output\n"
 	      "  -h           this help\n",
 	      f);
@@ -99,16 +99,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (strcmp(argv[i], "nc") == 0) {
-		if (!sock)
-			sock = getenv("UMIKAME_SOCKET");
-		return nc_run(sock && sock[0] ? sock : DEFAULT_SOCKET, argc - i, argv + i);
-	}
-	if (strcmp(argv[i], "setkey") == 0) {
-		if (!sock)
-			sock = getenv("UMIKAME_SOCKET");
-		return setkey_run(sock && sock[0] ? sock : DEFAULT_SOCKET, argc - i, argv + i);
-	}
+	sock = ctl_socket_path(sock);
+	if (strcmp(argv[i], "nc") == 0)
+		return nc_run(sock, argc - i, argv + i);
+	if (strcmp(argv[i], "setkey") == 0)
+		return setkey_run(sock, argc - i, argv + i);
 	struct ctl_cmd cmd;
 	char err[256];
 	if (ctl_cmd_parse(argc - i, argv + i, &cmd, err, sizeof(err))) {
@@ -119,10 +114,6 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!sock)
-		sock = getenv("UMIKAME_SOCKET");
-	if (!sock || !sock[0])
-		sock = DEFAULT_SOCKET;
 
 	struct ctl_client *c = malloc(sizeof(*c));
 	if (!c) {

@@ -16,9 +16,9 @@
 #include <umikame/pfkey.h>
 #include <unistd.h>
 
+#include "ctl/connect.h"
 #include "ctl/msg.h"
 
-#define PFKEY_DEFAULT_SOCKET "/run/umikame/umikamed.sock"
 #define PFKEY_QUEUE_MAX      256
 
 struct queued {
@@ -53,25 +53,13 @@ static uint64_t deadline_of(int timeout_ms)
 
 struct umk_pfkey *umk_pfkey_open(const char *path)
 {
-	if (!path)
-		path = getenv("UMIKAME_SOCKET");
-	if (!path || !path[0])
-		path = PFKEY_DEFAULT_SOCKET;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
 	struct umk_pfkey *k = calloc(1, sizeof(*k));
 	if (!k)
 		return NULL;
 	k->tail = &k->head;
-	k->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (k->fd < 0 || connect(k->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	k->fd = ctl_connect(path);
+	if (k->fd < 0) {
 		int e = errno;
-		if (k->fd >= 0)
-			close(k->fd);
 		free(k);
 		errno = e;
 		return NULL;

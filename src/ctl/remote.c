@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/connect.h"
 #include "core/stack_int.h"
 #include "ctl/msg.h"
 #include "socket/sock_ctl.h"
 #include "socket/sock_int.h"
 
-#define REMOTE_DEFAULT_SOCKET  "/run/umikame/umikamed.sock"
 #define REMOTE_DEFAULT_TIMEOUT 10000
 #define REMOTE_MAX_SD          65536
 
@@ -73,25 +73,9 @@ static struct rsock *rs(struct remote *r, int sd)
 
 struct umk_stack *umk_stack_open(const char *path)
 {
-	if (!path)
-		path = getenv("UMIKAME_SOCKET");
-	if (!path || !path[0])
-		path = REMOTE_DEFAULT_SOCKET;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = ctl_connect(path);
 	if (fd < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return NULL;
-	}
 	struct umk_stack *s = calloc(1, sizeof(*s));
 	struct sock_state *st = calloc(1, sizeof(*st));
 	struct remote *r = calloc(1, sizeof(*r));
