@@ -63,13 +63,6 @@ drop:
 	return r;
 }
 
-static int drop(struct umk_stack *s, struct umk_pkt *pkt, int cnt)
-{
-	s->counters[cnt]++;
-	pkt_free(s, pkt);
-	return 1;
-}
-
 int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32_t *off,
 	     uint32_t nxt_off, uint8_t *nxt, uint32_t *len)
 {
@@ -79,34 +72,34 @@ int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32
 
 	COUNT(s, AH_IN_PKTS);
 	if (ah_hdr_parse(pkt->data + *off, *len - *off, &ah))
-		return drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
 	struct ipsec_sa *sa = sad_lookup(s, ah.spi, &rx->dst, IPPROTO6_AH);
 	if (!sa || !sa->crypto)
-		return drop(s, pkt, CNT_IPSEC_DROP_NO_SA);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_NO_SA);
 	struct ipsec_crypto *c = sa->crypto;
 	uint32_t icvl = ipsec_crypto_icv_len(c);
 	if (ah.len != ah_hdr_len(icvl))
-		return drop(s, pkt, CNT_IPSEC_DROP_BAD_LEN);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_BAD_LEN);
 	uint64_t seq = replay_infer(&sa->replay, ah.seq);
 	if (!replay_check(&sa->replay, seq))
-		return drop(s, pkt, CNT_IPSEC_DROP_REPLAY);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_REPLAY);
 	uint32_t hlen = *off + ah.len;
 	if (hlen > sizeof(scratch))
-		return drop(s, pkt, CNT_IPSEC_DROP_AH_HDRS);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_AH_HDRS);
 	memcpy(scratch, pkt->data, hlen);
 	if (ah_zero_mutable(scratch, *off, icvl))
-		return drop(s, pkt, CNT_IPSEC_DROP_AH_HDRS);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_AH_HDRS);
 	ipsec_put32(hi, (uint32_t)(seq >> 32));
 	struct ipsec_iov parts[3] = { { scratch, hlen }, { pkt->data + hlen, *len - hlen },
 				      { hi, sa->esn ? 4 : 0 } };
 	int r = ipsec_crypto_icv_verify(c, parts, 3, pkt->data + *off + ah.icv_off);
 	if (r == -EBADMSG)
-		return drop(s, pkt, CNT_IPSEC_DROP_ICV);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_ICV);
 	if (r)
-		return drop(s, pkt, CNT_IPSEC_DROP_CRYPTO);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_CRYPTO);
 	replay_update(&sa->replay, seq);
 	if (!sad_use(s, sa, *len - hlen))
-		return drop(s, pkt, CNT_IPSEC_DROP_HARD_EXPIRED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_HARD_EXPIRED);
 	COUNT(s, AH_IN_OK);
 
 	uint32_t inner_len = *len - hlen;
@@ -115,7 +108,7 @@ int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32
 		return 1;
 	}
 	if (sa->mode == IPSEC_MODE_TUNNEL)
-		return drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
 	ipsec_strip(pkt, *off, ah.len, inner_len, nxt_off, ah.nxt);
 	rx->flags |= IP6_RX_AH;
 	*nxt = ah.nxt;

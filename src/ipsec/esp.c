@@ -99,13 +99,6 @@ drop:
 	return r;
 }
 
-static int drop(struct umk_stack *s, struct umk_pkt *pkt, int cnt)
-{
-	s->counters[cnt]++;
-	pkt_free(s, pkt);
-	return 1;
-}
-
 int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32_t *off,
 	      uint32_t nxt_off, uint8_t *nxt, uint32_t *len)
 {
@@ -119,26 +112,26 @@ int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint3
 	uint8_t *hdr = pkt->data + *off;
 	uint32_t esp_len = *len - *off;
 	if (esp_hdr_parse(hdr, esp_len, &eh))
-		return drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
 	struct ipsec_sa *sa = sad_lookup(s, eh.spi, &rx->dst, IPPROTO6_ESP);
 	if (!sa || !sa->crypto) {
 		/* RFC 4303 3.4.2: auditable; no ICMP is sent */
 		LOG_DEBUG(s, "no SA for spi 0x%08x", eh.spi);
-		return drop(s, pkt, CNT_IPSEC_DROP_NO_SA);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_NO_SA);
 	}
 	struct ipsec_crypto *c = sa->crypto;
 	uint32_t ivl = ipsec_crypto_iv_len(c), icvl = ipsec_crypto_icv_len(c);
 	if (esp_len < ESP_HDR_LEN + ivl + ESP_TRAILER_LEN + icvl)
-		return drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
 	uint32_t clen = esp_len - ESP_HDR_LEN - ivl - icvl;
 	if (clen % ipsec_crypto_block(c))
-		return drop(s, pkt, CNT_IPSEC_DROP_BAD_LEN);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_BAD_LEN);
 	uint8_t *iv = hdr + ESP_HDR_LEN, *payload = iv + ivl, *icv = payload + clen;
 
 	/* RFC 4303 3.4.3: the cheap replay check comes before the ICV */
 	uint64_t seq = replay_infer(&sa->replay, eh.seq);
 	if (!replay_check(&sa->replay, seq))
-		return drop(s, pkt, CNT_IPSEC_DROP_REPLAY);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_REPLAY);
 	uint32_t aadl = esp_aad(sa, seq, aad);
 	if (ipsec_crypto_aead(c)) {
 		if (ipsec_crypto_gmac(c)) {
@@ -158,26 +151,26 @@ int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint3
 			r = ipsec_crypto_decrypt(c, iv, payload, clen);
 	}
 	if (r == -EBADMSG)
-		return drop(s, pkt, CNT_IPSEC_DROP_ICV);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_ICV);
 	if (r)
-		return drop(s, pkt, CNT_IPSEC_DROP_CRYPTO);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_CRYPTO);
 	replay_update(&sa->replay, seq);
 	if (!sad_use(s, sa, clen))
-		return drop(s, pkt, CNT_IPSEC_DROP_HARD_EXPIRED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_HARD_EXPIRED);
 
 	r = esp_trailer_parse(payload, clen, &tr);
 	if (r == ESP_ERR_PAD)
-		return drop(s, pkt, CNT_IPSEC_DROP_BAD_PAD);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_BAD_PAD);
 	if (r)
-		return drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TRUNCATED);
 	uint32_t inner_len = clen - tr.pad_len - ESP_TRAILER_LEN;
 	if (tr.nxt == IPPROTO6_NONE)
-		return drop(s, pkt, CNT_IPSEC_DROP_DUMMY);   /* RFC 4303 2.6 */
+		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_DUMMY);   /* RFC 4303 2.6 */
 	COUNT(s, ESP_IN_OK);
 
 	if (tr.nxt == IPPROTO6_IPV6 || sa->mode == IPSEC_MODE_TUNNEL) {
 		if (tr.nxt != IPPROTO6_IPV6)
-			return drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
+			return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
 		unsigned seen = IPSEC_SEEN_ESP_TUNNEL;
 		if (rx->flags & IP6_RX_AH)
 			seen |= IPSEC_SEEN_AH_TUNNEL;

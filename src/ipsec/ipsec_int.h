@@ -25,4 +25,13 @@ static inline void ipsec_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* Counts an input drop by reason, frees the packet, and returns 1 ("consumed") for the
+ * ESP and AH input functions. */
+static inline int ipsec_drop(struct umk_stack *s, struct umk_pkt *pkt, int cnt)
+{
+	s->counters[cnt]++;
+	pkt_free(s, pkt);
+	return 1;
+}
+
 #endif
