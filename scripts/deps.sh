@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake clang libcmocka-dev libssl-dev pkg-config
 python3 python3-scapy python3-pytest python3-pytest-timeout
-iproute2 iputils-ping iputils-tracepath ndisc6 radvd tcpdump tshark
+iproute2 iputils-ping iputils-tracepath traceroute ndisc6 radvd tcpdump tshark
 thc-ipv6 ipv6toolkit valgrind procps coreutils
 netcat-openbsd nftables python3-cryptography"
 

@@ -231,6 +231,22 @@ def test_tracepath_shows_the_hop(topo):
     assert topo.b in out
 
 
+def test_traceroute_shows_the_hop(topo):
+    """traceroute -6 (UDP probes to closed ports) from hostA to hostB: hop 1 is umikamed,
+    which must answer hop limit 1 with Time Exceeded (RFC 4443 3.3) from its tapA address
+    2001:db8:a::1; hop 2 is hostB itself, whose Port Unreachable ends the trace."""
+    out = nsx(topo.ns["hostA"], "traceroute", "-6", "-n", "-m", "4", "-q", "1", "-w", "2",
+              topo.b, timeout=40).stdout
+    hops = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*(\d+)\s+(\S+)", line)
+        if m:
+            hops[int(m.group(1))] = m.group(2)
+    assert hops.get(1) == "2001:db8:a::1", out
+    assert hops.get(2) == topo.b, out
+    assert max(hops) == 2, out
+
+
 def test_pmtu_packet_too_big(topo):
     """A smaller MTU towards hostB: umikamed answers Packet Too Big and Linux adapts."""
     n = topo.ns
