@@ -42,6 +42,13 @@ bool in6_is_all_nodes_iflocal(const struct in6_addr *a)
 	return IN6_ARE_ADDR_EQUAL(a, &ff01_1);
 }
 
+bool in6_is_all_routers_iflocal(const struct in6_addr *a)
+{
+	static const struct in6_addr ff01_2 = { { { 0xff, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						    0, 0, 0, 2 } } };
+	return IN6_ARE_ADDR_EQUAL(a, &ff01_2);
+}
+
 bool in6_is_scoped(const struct in6_addr *a)
 {
 	int sc = in6_scope(a);

@@ -299,8 +299,10 @@ static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *p
 		if (scope == UMK_SCOPE_HOST && !looped)
 			return CNT_IP6_DROP_DST_IFLOCAL;     /* RFC 4291 2.7: never on a link */
 		/* RFC 4291 2.8: every node is a member of ff01::1 and ff02::1 */
+		/* ... and a router of ff01::2 (RFC 4291 2.8; ff02::2 and ff05::2 are joined) */
+		bool all_routers_iflocal = ifp->conf.forwarding && in6_is_all_routers_iflocal(dst);
 		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !in6_is_all_nodes_iflocal(dst) &&
-		    !mld_is_member(s, ifp, dst))
+		    !all_routers_iflocal && !mld_is_member(s, ifp, dst))
 			return CNT_IP6_DROP_NOT_MEMBER;
 		return 0;
 	}

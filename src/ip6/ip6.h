@@ -105,6 +105,8 @@ void ip6_if_detach(struct umk_stack *s, struct umk_if *ifp);
  * interface- and link-local multicast. */
 /* ff01::1, the interface-local all-nodes group every node belongs to (RFC 4291 2.8). */
 bool in6_is_all_nodes_iflocal(const struct in6_addr *a);
+/* ff01::2, which every router belongs to (RFC 4291 2.8). */
+bool in6_is_all_routers_iflocal(const struct in6_addr *a);
 bool in6_is_scoped(const struct in6_addr *a);
 
 /* ---- between the datapath's own files (input.c, output.c, icmp6.c, frag6.c, pmtu.c) ---- */

@@ -41,7 +41,7 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 /* RFC 9293 and friends: defaults (ms) */
 #define TCP_RTO_INITIAL     1000     /* RFC 6298 2.1 */
 #define TCP_RTO_MAX         60000    /* RFC 6298 2.5: at least 60 s */
-#define TCP_SYN_RETRIES     6        /* ~ 2 minutes with backoff (RFC 9293 3.8.3 R2 for SYN >= 3 min is met by the 75 s + backoff) */
+#define TCP_SYN_RETRIES     7        /* RFC 9293 3.8.3 MUST-23: R2 for a SYN at least 3 minutes: 1+2+4+8+16+32+60+60 s = 183 s */
 #define TCP_DATA_RETRIES    15       /* RFC 9293 3.8.3: R2 at least 100 s */
 #define TCP_DELACK_MS       40       /* RFC 9293 3.8.6.3: below 0.5 s */
 #define TCP_PERSIST_MIN     1000

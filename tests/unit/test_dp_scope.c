@@ -2,6 +2,7 @@
  * test_dp_scope.c - multicast scopes and source rules on the way out and in:
  *   RFC 4291 2.7  reserved scopes 0 and f are never originated
  *   RFC 4291 2.7  interface-local multicast (ff01::/16) stays on the node; ff01::1 is ours
+ *   RFC 4291 2.8  a router also answers ff01::2
  *   RFC 4443 4.2  the reply to a multicast echo comes from the receiving interface
  *   RFC 4862 5.4  no ICMPv6 error about a packet sent to a tentative address
  * Topology: one stack, interfaces recorded by the harness (no peer stack).
@@ -73,6 +74,22 @@ static void test_interface_local_stays_home(void **state)
 	dp_teardown();
 }
 
+/* RFC 4291 2.8: a router recognizes ff01::2 as its own; a host does not */
+static void test_iflocal_all_routers(void **state)
+{
+	dp_setup(true);
+	umk_echo_set_handler(H.s, on_echo, NULL);
+	struct in6_addr g = A("ff01::2");
+	n_events = 0;
+	assert_int_equal(umk_echo_send(H.s, &g, H.ifx, H.ifx, 8, 1, 16, 0), 0);
+	assert_int_equal(n_events, 0);
+	assert_int_equal(umk_conf_set(H.s, H.ifx, "forwarding", 1), 0);
+	assert_int_equal(umk_echo_send(H.s, &g, H.ifx, H.ifx, 8, 2, 16, 0), 0);
+	assert_int_equal(n_events, 1);
+	assert_int_equal(last_event.icmp_type, ICMP6_ECHO_REPLY);
+	dp_teardown();
+}
+
 static void test_mcast_echo_reply_from_receiving_interface(void **state)
 {
 	dp_setup(false);
@@ -138,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_scopes_not_sent),
 		cmocka_unit_test(test_reserved_scope_dropped_on_input),
 		cmocka_unit_test(test_interface_local_stays_home),
+		cmocka_unit_test(test_iflocal_all_routers),
 		cmocka_unit_test(test_mcast_echo_reply_from_receiving_interface),
 		cmocka_unit_test(test_no_error_about_tentative_destination),
 	};
