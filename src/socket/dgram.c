@@ -37,6 +37,20 @@ int sock_addr_in(struct umk_stack *s, const struct sockaddr *a, socklen_t len,
 	return 0;
 }
 
+int sock_addr_zone(struct umk_stack *s, const struct sockaddr_in6 *a, int *zone)
+{
+	*zone = 0;
+	if (!in6_is_scoped(&a->sin6_addr))
+		return 0;
+	if (a->sin6_scope_id)
+		*zone = (int)a->sin6_scope_id;
+	else if (s->n_ifs == 1)
+		*zone = if_first(s)->index;   /* RFC 4007 6: the default zone */
+	else
+		return -EINVAL;
+	return 0;
+}
+
 void sock_addr_out(struct sockaddr_in6 *out, const struct in6_addr *a, uint16_t port, int zone)
 {
 	memset(out, 0, sizeof(*out));

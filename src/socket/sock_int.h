@@ -202,6 +202,9 @@ void sock_iov_copy(const struct sock_send *ss, uint8_t *p);
 /* Checks a sockaddr for AF_INET6 and its zone; copies it. 0 or negative errno. */
 int sock_addr_in(struct umk_stack *s, const struct sockaddr *a, socklen_t len,
 		 struct sockaddr_in6 *out);
+/* The zone of a (bound or connected) address: its sin6_scope_id, or the only interface when
+ * a scoped address comes without one; 0 for a global address. 0 or -EINVAL. */
+int sock_addr_zone(struct umk_stack *s, const struct sockaddr_in6 *a, int *zone);
 /* Fills a sockaddr_in6 (sin6_scope_id for scoped addresses). */
 void sock_addr_out(struct sockaddr_in6 *out, const struct in6_addr *a, uint16_t port, int zone);
 /* The source for a connected or bound socket towards dst (RFC 6724). 0 or negative errno. */

@@ -421,20 +421,6 @@ static int ephemeral_port(struct umk_stack *s, struct tcpcb *tp, struct sock *so
 	return -EADDRNOTAVAIL;
 }
 
-static int zone_of(struct umk_stack *s, const struct sockaddr_in6 *a, int *zone)
-{
-	*zone = 0;
-	if (!in6_is_scoped(&a->sin6_addr))
-		return 0;
-	if (a->sin6_scope_id)
-		*zone = (int)a->sin6_scope_id;
-	else if (s->n_ifs == 1)
-		*zone = if_first(s)->index;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* ---- the socket row ---- */
 
 static struct tcpcb *cb(struct sock *so) { return so->pcb; }
@@ -455,7 +441,7 @@ static int tcp_bind(struct umk_stack *s, struct sock *so, const struct sockaddr_
 	int zone, r;
 	if (!tp || tp->state != TCPS_CLOSED)
 		return -EINVAL;
-	if ((r = zone_of(s, a, &zone)))
+	if ((r = sock_addr_zone(s, a, &zone)))
 		return r;
 	const struct in6_addr *addr = &a->sin6_addr;
 	if (IN6_IS_ADDR_MULTICAST(addr))
@@ -511,7 +497,7 @@ static int tcp_connect(struct umk_stack *s, struct sock *so, const struct sockad
 		return -EISCONN;  /* a connection that ended: a socket connects once */
 	if (a->sin6_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if ((r = zone_of(s, a, &zone)))
+	if ((r = sock_addr_zone(s, a, &zone)))
 		return r;
 	if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr) || IN6_IS_ADDR_MULTICAST(&a->sin6_addr) ||
 	    !a->sin6_port)

@@ -80,25 +80,10 @@ static int autobind(struct umk_stack *s, struct sock *so)
 	return r;
 }
 
-/* A scoped address without a zone is only meaningful with a single interface. */
-static int zone_of(struct umk_stack *s, const struct sockaddr_in6 *a, int *zone)
-{
-	*zone = 0;
-	if (!in6_is_scoped(&a->sin6_addr))
-		return 0;
-	if (a->sin6_scope_id)
-		*zone = (int)a->sin6_scope_id;
-	else if (s->n_ifs == 1)
-		*zone = if_first(s)->index;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int udp_bind(struct umk_stack *s, struct sock *so, const struct sockaddr_in6 *a)
 {
 	int zone, r;
-	if ((r = zone_of(s, a, &zone)))
+	if ((r = sock_addr_zone(s, a, &zone)))
 		return r;
 	const struct in6_addr *addr = &a->sin6_addr;
 	if (!IN6_IS_ADDR_UNSPECIFIED(addr) && !IN6_IS_ADDR_MULTICAST(addr) &&
@@ -133,7 +118,7 @@ static int udp_connect(struct umk_stack *s, struct sock *so, const struct sockad
 		}
 		return 0;
 	}
-	if ((r = zone_of(s, a, &zone)))
+	if ((r = sock_addr_zone(s, a, &zone)))
 		return r;
 	if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
 		return -EINVAL;
