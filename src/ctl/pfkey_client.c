@@ -34,21 +34,12 @@ struct umk_pfkey {
 	struct queued *head, **tail;
 	unsigned nqueued;
 	uint64_t dropped;
-	size_t in_len;
-	uint8_t in[2 * CTL_MSG_MAX];
-	uint8_t msg[CTL_MSG_MAX];     /* the control message last read */
+	struct ctl_inbuf in;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t deadline_of(int timeout_ms)
 {
-	return timeout_ms < 0 ? UINT64_MAX : mono_ms() + (uint64_t)timeout_ms;
+	return timeout_ms < 0 ? UINT64_MAX : ctl_mono_ms() + (uint64_t)timeout_ms;
 }
 
 struct umk_pfkey *umk_pfkey_open(const char *path)
@@ -124,43 +115,6 @@ int umk_pfkey_send(struct umk_pfkey *k, const void *msg, size_t len)
 	return send_msg(k, msg, len, NULL);
 }
 
-/* Reads one control message into k->msg until deadline. 1 a message, 0 timed out,
- * negative errno when the connection failed or sent garbage. */
-static int read_msg(struct umk_pfkey *k, uint64_t deadline, struct ctl_msg *m)
-{
-	for (;;) {
-		struct ctl_hdr h;
-		int e = ctl_hdr_parse(k->in, k->in_len, &h);
-		if (e && e != CTL_E_SHORT)
-			return -EPROTO;
-		if (!e && k->in_len >= h.length) {
-			memcpy(k->msg, k->in, h.length);
-			memmove(k->in, k->in + h.length, k->in_len - h.length);
-			k->in_len -= h.length;
-			return ctl_msg_parse(k->msg, h.length, m) ? -EPROTO : 1;
-		}
-		uint64_t now = mono_ms();
-		int wait = deadline == UINT64_MAX ? -1 : deadline > now ? (int)(deadline - now) : 0;
-		struct pollfd p = { .fd = k->fd, .events = POLLIN };
-		int n = poll(&p, 1, wait);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		ssize_t got = recv(k->fd, k->in + k->in_len, sizeof(k->in) - k->in_len, 0);
-		if (got == 0)
-			return -ECONNRESET;
-		if (got < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		k->in_len += (size_t)got;
-	}
-}
-
 static void enqueue(struct umk_pfkey *k, const uint8_t *msg, size_t len)
 {
 	struct queued *q = k->nqueued < PFKEY_QUEUE_MAX ? malloc(sizeof(*q) + len) : NULL;
@@ -202,7 +156,7 @@ ssize_t umk_pfkey_recv(struct umk_pfkey *k, void *buf, size_t cap, int timeout_m
 	uint64_t deadline = deadline_of(timeout_ms);
 	for (;;) {
 		struct ctl_msg m;
-		int e = read_msg(k, deadline, &m);
+		int e = ctl_read_msg(k->fd, &k->in, deadline, &m);
 		if (e <= 0) {
 			errno = e ? -e : ETIMEDOUT;
 			return -1;
@@ -233,7 +187,7 @@ int umk_pfkey_request(struct umk_pfkey *k, const void *msg, size_t len, int time
 	bool answered = false;
 	for (;;) {
 		struct ctl_msg m;
-		int e = read_msg(k, deadline, &m);
+		int e = ctl_read_msg(k->fd, &k->in, deadline, &m);
 		if (e <= 0) {
 			errno = e ? -e : ETIMEDOUT;
 			return -1;

@@ -40,18 +40,9 @@ struct remote {
 	int timeout_ms;
 	struct rsock *socks;
 	uint32_t nsocks;
-	size_t in_len;
-	uint8_t in[2 * CTL_MSG_MAX];
-	uint8_t msg[CTL_MSG_MAX];    /* the message last read */
+	struct ctl_inbuf in;
 	uint8_t out[CTL_MSG_MAX];
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct remote *R(struct umk_stack *s) { return s->sock->remote; }
 
@@ -133,50 +124,11 @@ static void note_events(struct remote *r, const struct ctl_msg *m)
 		x->cb(x->ctx, (int)sd, x->events);
 }
 
-/* Reads one message into r->msg, waiting until deadline (0: do not wait). 1 a message,
- * 0 none yet, negative errno when the connection failed. */
-static int read_msg(struct remote *r, uint64_t deadline, struct ctl_msg *m)
-{
-	for (;;) {
-		struct ctl_hdr h;
-		int e = ctl_hdr_parse(r->in, r->in_len, &h);
-		if (e && e != CTL_E_SHORT)
-			return -EPROTO;
-		if (!e && r->in_len >= h.length) {
-			memcpy(r->msg, r->in, h.length);
-			memmove(r->in, r->in + h.length, r->in_len - h.length);
-			r->in_len -= h.length;
-			if (ctl_msg_parse(r->msg, h.length, m))
-				return -EPROTO;
-			return 1;
-		}
-		uint64_t now = mono_ms();
-		int wait = deadline > now ? (int)(deadline - now) : 0;
-		if (deadline == UINT64_MAX)
-			wait = -1;
-		struct pollfd p = { .fd = r->fd, .events = POLLIN };
-		int n = poll(&p, 1, wait);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		ssize_t got = recv(r->fd, r->in + r->in_len, sizeof(r->in) - r->in_len, 0);
-		if (got == 0)
-			return -ECONNRESET;
-		if (got < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		r->in_len += (size_t)got;
-	}
-}
-
 /* Processes what has arrived, waiting up to deadline for at least one message. */
 static int pump(struct remote *r, uint64_t deadline)
 {
 	struct ctl_msg m;
-	int e = read_msg(r, deadline, &m);
+	int e = ctl_read_msg(r->fd, &r->in, deadline, &m);
 	if (e <= 0)
 		return e;
 	if (m.hdr.type == CTL_MSG_SOCK_EVENT)
@@ -201,9 +153,9 @@ static int rpc(struct remote *r, struct ctl_builder *b, struct ctl_msg *m)
 		}
 		off += (int)n;
 	}
-	uint64_t deadline = mono_ms() + (uint64_t)r->timeout_ms;
+	uint64_t deadline = ctl_mono_ms() + (uint64_t)r->timeout_ms;
 	for (;;) {
-		int e = read_msg(r, deadline, m);
+		int e = ctl_read_msg(r->fd, &r->in, deadline, m);
 		if (e < 0)
 			return e;
 		if (e == 0)
@@ -355,7 +307,7 @@ ssize_t remote_sendmsg(struct umk_stack *s, int sd, const struct msghdr *msg, in
  * 0 when ready, -EAGAIN when the time ran out. */
 static int wait_ready(struct remote *r, int sd, short want, uint32_t timeout_ms)
 {
-	uint64_t deadline = timeout_ms ? mono_ms() + timeout_ms : UINT64_MAX;
+	uint64_t deadline = timeout_ms ? ctl_mono_ms() + timeout_ms : UINT64_MAX;
 	for (;;) {
 		struct rsock *x = rs(r, sd);
 		if (!x)
@@ -508,7 +460,7 @@ int remote_getsockopt(struct umk_stack *s, int sd, int level, int name, void *va
 int remote_poll(struct umk_stack *s, struct umk_pollfd *fds, unsigned nfds, int timeout_ms)
 {
 	struct remote *r = R(s);
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : mono_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : ctl_mono_ms() + (uint64_t)timeout_ms;
 	/* take in whatever the daemon already said */
 	int e;
 	while ((e = pump(r, 0)) > 0)
