@@ -1,8 +1,10 @@
 /*
  * transport/tcp_int.h - TCP's insides: the connection block and the seams between the files.
  *
- *   tcp.c           the socket-layer row (struct sock_proto): bind, connect, listen, accept,
- *                   send/recv on the rings, close, options; connection table, ports, ISNs
+ *   tcp.c           connection table, life cycle, ISNs, MSS, rings, listener children,
+ *                   ICMPv6 errors
+ *   tcp_sock.c      the socket-layer row (struct sock_proto): bind and ports, connect,
+ *                   listen, accept, send/recv on the rings (urgent data), close, options
  *   tcp_input.c     segment arrival, RFC 9293 3.10.7 with RFC 5961, RFC 7323 PAWS
  *   tcp_output.c    what to send and building segments; RSTs without a connection
  *   tcp_timer.c     retransmission (RFC 6298), persist, delayed ACK, keepalive, TIME_WAIT
@@ -228,6 +230,13 @@ void tcp_syn_options(struct umk_stack *s, struct tcpcb *tp, const struct tcp_opt
 struct tcpcb *tcp_child_new(struct umk_stack *s, struct tcpcb *lp, const struct ip6_rx *rx,
 			    const struct tcp_hdr_info *th);
 uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf);
+/* Sizes tp's rings from the socket's buffers and offers our SYN options. */
+void tcp_setup_offer(struct umk_stack *s, struct tcpcb *tp, struct sock *so);
+/* Takes a child off its listener's queues. */
+void tcp_unlink_child(struct tcpcb *tp);
+struct sock_ctlmsg;
+/* An ICMPv6 error quoting one of our segments (the sock_proto ctlinput). */
+bool tcp_ctlinput(struct umk_stack *s, const struct sock_ctlmsg *cm);
 
 /* ---- tcp_ring (tcp.c) ---- */
 uint32_t ring_free(const struct tcp_ring *r);
