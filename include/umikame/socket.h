@@ -117,6 +117,29 @@ UMK_API int umk_stack_fd(struct umk_stack *s);
 UMK_API int umk_stack_set_timeout(struct umk_stack *s, int timeout_ms);
 UMK_API bool umk_stack_is_remote(const struct umk_stack *s);
 
+/* ---- RFC 3542 10 and 7: building and reading extension headers ---------------------------
+ * The RFC's inet6_opt_* and inet6_rth_* with a umk_ prefix: glibc declares the plain names
+ * in <netinet/in.h> already, and ours must not clash with libc's at link time. Semantics are
+ * the RFC's (-1 / 0 / NULL on error). The routing helpers know type 0 (RFC 3542 7, for
+ * reading: RFC 5095 forbids sending it, IPV6_RTHDR refuses it) and type 2 (RFC 6275 6.4,
+ * exactly one address). */
+UMK_API int umk_inet6_opt_init(void *extbuf, socklen_t extlen);
+UMK_API int umk_inet6_opt_append(void *extbuf, socklen_t extlen, int offset, uint8_t type,
+				 socklen_t len, unsigned align, void **databufp);
+UMK_API int umk_inet6_opt_finish(void *extbuf, socklen_t extlen, int offset);
+UMK_API int umk_inet6_opt_set_val(void *databuf, int offset, const void *val, socklen_t vallen);
+UMK_API int umk_inet6_opt_next(const void *extbuf, socklen_t extlen, int offset,
+			       uint8_t *typep, socklen_t *lenp, void **databufp);
+UMK_API int umk_inet6_opt_find(const void *extbuf, socklen_t extlen, int offset, uint8_t type,
+			       socklen_t *lenp, void **databufp);
+UMK_API int umk_inet6_opt_get_val(const void *databuf, int offset, void *val, socklen_t vallen);
+UMK_API socklen_t umk_inet6_rth_space(int type, int segments);
+UMK_API void *umk_inet6_rth_init(void *bp, socklen_t bp_len, int type, int segments);
+UMK_API int umk_inet6_rth_add(void *bp, const struct in6_addr *addr);
+UMK_API int umk_inet6_rth_reverse(const void *in, void *out);
+UMK_API int umk_inet6_rth_segments(const void *bp);
+UMK_API struct in6_addr *umk_inet6_rth_getaddr(const void *bp, int index);
+
 #ifdef __cplusplus
 }
 #endif
