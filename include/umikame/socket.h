@@ -87,6 +87,14 @@ UMK_API int umk_setsockopt(struct umk_stack *s, int sd, int level, int name, con
 UMK_API int umk_getsockopt(struct umk_stack *s, int sd, int level, int name, void *val,
 			   socklen_t *len);
 
+/* TCP urgent data (RFC 9293 3.8.5), as BSD: send(MSG_OOB) makes the data urgent; the last
+ * urgent octet is read with recv(MSG_OOB) unless SO_OOBINLINE keeps it in the stream; reads
+ * stop at the mark; POLLPRI says urgent data is pending; umk_sockatmark() (POSIX
+ * sockatmark) returns 1 when the next read starts at the mark, 0 if not, -1 with errno.
+ * UMK_SO_ATMARK is the SOL_SOCKET getsockopt (int) it reads. */
+#define UMK_SO_ATMARK 0x5501
+UMK_API int umk_sockatmark(struct umk_stack *s, int sd);
+
 /* poll(2) over socket descriptors: events/revents are POLLIN, POLLOUT, POLLERR, POLLHUP,
  * POLLNVAL. Returns how many entries have revents set. */
 struct umk_pollfd {

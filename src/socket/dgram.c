@@ -3,7 +3,7 @@
  * (RFC 4007 11, sin6_scope_id), reading a send's destination and ancillary data
  * (RFC 3542 6), turning socket options and ancillary data into an ip6_tx, and receiving one
  * queued datagram with IPV6_PKTINFO / HOPLIMIT / TCLASS / PATHMTU ancillary data
- * (RFC 3542 6, 11.3).
+ * (RFC 3542 6, 11.3). Extension headers and IPV6_NEXTHOP: socket/exthdr.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -139,7 +139,7 @@ static int send_cmsg(struct umk_stack *s, const struct cmsghdr *c, struct sock_s
 	case IPV6_HOPOPTS:
 	case IPV6_DSTOPTS:
 	case IPV6_RTHDRDSTOPTS:
-		return -ENOPROTOOPT;                          /* not implemented yet */
+		return sock_ext_cmsg(s, c, ss);               /* RFC 3542 6.8, 9 */
 	default:
 		return -EINVAL;
 	}
@@ -154,7 +154,9 @@ int sock_send_parse(struct umk_stack *s, struct sock *so, const struct msghdr *m
 	ss->flags = flags;
 	if (!msg)
 		return -EFAULT;
-	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CONFIRM | MSG_MORE))
+	/* MSG_OOB: TCP urgent data (RFC 9293 3.8.5); datagrams have none */
+	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CONFIRM | MSG_MORE |
+		      (so->type == SOCK_STREAM ? MSG_OOB : 0)))
 		return -EOPNOTSUPP;
 	if (msg->msg_name && msg->msg_namelen) {
 		int r = sock_addr_in(s, msg->msg_name, msg->msg_namelen, &ss->to);
@@ -279,6 +281,17 @@ static void put_cmsg(struct msghdr *msg, size_t *used, int type, const void *dat
 		*used = msg->msg_controllen;
 }
 
+struct put_ctx {
+	struct msghdr *msg;
+	size_t *used;
+};
+
+static void put_one(void *ctx, int type, const void *data, size_t n)
+{
+	struct put_ctx *pc = ctx;
+	put_cmsg(pc->msg, pc->used, type, data, n);
+}
+
 ssize_t sock_dgram_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg, int flags)
 {
 	struct sock_rxmeta m;
@@ -298,8 +311,9 @@ ssize_t sock_dgram_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg
 		return (so->flags & SOCK_F_RD_SHUT) ? 0 : -EAGAIN;
 	}
 	memcpy(&m, pkt->data, sizeof(m));
-	const uint8_t *p = pkt->data + sizeof(m);
-	size_t plen = pkt->len - sizeof(m), done = 0;
+	const uint8_t *ext = pkt->data + sizeof(m);
+	const uint8_t *p = ext + m.ext_len;
+	size_t plen = pkt->len - sizeof(m) - m.ext_len, done = 0;
 	for (size_t i = 0; i < msg->msg_iovlen && done < plen; i++) {
 		size_t n = msg->msg_iov[i].iov_len;
 		if (n > plen - done)
@@ -341,6 +355,9 @@ ssize_t sock_dgram_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg
 			int v = m.tclass;
 			put_cmsg(msg, &used, IPV6_TCLASS, &v, sizeof(v));
 		}
+		/* RFC 3542 4: the headers, in the order they were in the packet */
+		struct put_ctx pc = { msg, &used };
+		sock_ext_put_cmsgs(ext, m.ext_len, put_one, &pc);
 	}
 	if (msg->msg_control)
 		msg->msg_controllen = used;

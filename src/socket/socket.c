@@ -32,6 +32,7 @@ int sock_init(struct umk_stack *s)
 static void sock_free(struct umk_stack *s, struct sock *so)
 {
 	sock_rq_purge(s, so);
+	sock_ext_free(so);
 	s->sock->tab[so->sd] = NULL;
 	s->sock->count--;
 	free(so);
@@ -509,6 +510,15 @@ int umk_getsockopt(struct umk_stack *s, int sd, int level, int name, void *val, 
 	if (!so)
 		return (int)ret(-EBADF);
 	return (int)ret(sock_getopt(s, so, level, name, val, len));
+}
+
+int umk_sockatmark(struct umk_stack *s, int sd)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+	if (umk_getsockopt(s, sd, SOL_SOCKET, UMK_SO_ATMARK, &v, &l) < 0)
+		return -1;
+	return v;
 }
 
 int umk_poll(struct umk_stack *s, struct umk_pollfd *fds, unsigned nfds, int timeout_ms)

@@ -404,7 +404,7 @@ struct tcpcb *tcp_child_new(struct umk_stack *s, struct tcpcb *lp, const struct 
 	tp->lport = th->dport;
 	tp->fport = th->sport;
 	tp->zone = (in6_is_scoped(&rx->src) || in6_is_scoped(&rx->dst)) ? rx->ifp->index : 0;
-	tp->flags = TF_PASSIVE | (lp->flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0));
+	tp->flags = TF_PASSIVE | (lp->flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0 | TF_OOBINLINE));
 	tp->user_mss = lp->user_mss;
 	tp->keep_idle = lp->keep_idle;
 	tp->keep_intvl = lp->keep_intvl;

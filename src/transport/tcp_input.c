@@ -5,7 +5,8 @@
  * acceptability, RST and SYN with the RFC 5961 blind-attack defences (exact-match RST,
  * challenge ACKs, the ACK range check), ACK processing with RTT samples (RFC 6298, RFC 7323
  * 4), NewReno (RFC 6582) and SACK-based (RFC 6675) loss recovery, window updates, data into
- * the receive ring (in order or held for SACK) with delayed ACKs (RFC 5681 4.2), and FIN.
+ * the receive ring (in order or held for SACK) with delayed ACKs (RFC 5681 4.2), urgent
+ * data (RFC 9293 3.8.5, tcp_urgent.c), and FIN.
  * TIME_WAIT accepts a new SYN when it is clearly newer (RFC 6191).
  */
 #define _GNU_SOURCE
@@ -644,12 +645,17 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	default:
 		break;
 	}
+	bool rcv_open = tp->state == TCPS_ESTABLISHED || tp->state == TCPS_FIN_WAIT_1 ||
+			tp->state == TCPS_FIN_WAIT_2;
+	/* sixth: URG (RFC 9293 3.8.5); after the peer's FIN there is no urgent data to come */
+	if ((fl & TH_URG) && rcv_open && !(tp->flags & TF_RCVD_FIN))
+		tcp_urg_input(s, tp, seq, th->urp);
 	/* seventh and eighth: text and FIN */
-	if ((dlen || (fl & TH_FIN)) &&
-	    (tp->state == TCPS_ESTABLISHED || tp->state == TCPS_FIN_WAIT_1 ||
-	     tp->state == TCPS_FIN_WAIT_2)) {
+	if ((dlen || (fl & TH_FIN)) && rcv_open) {
 		if (!receive_data(s, tp, seq, th->payload, dlen, fl & TH_FIN))
 			return;
+		if (tp->flags & TF_RCV_URG)
+			tcp_urg_data_arrived(tp);
 	} else if (dlen && tp->state != TCPS_TIME_WAIT) {
 		tp->flags |= TF_ACKNOW;  /* after the peer's FIN: nothing more can be data */
 	}

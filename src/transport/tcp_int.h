@@ -10,6 +10,7 @@
  *   tcp_timer.c     retransmission (RFC 6298), persist, delayed ACK, keepalive, TIME_WAIT
  *   tcp_cc.c        the congestion-control interface, NewReno (RFC 5681/6582), CUBIC (RFC 9438)
  *   tcp_sack.c      SACK blocks we send (RFC 2018) and the sender scoreboard (RFC 6675)
+ *   tcp_urgent.c    urgent data both ways (RFC 9293 3.8.5, RFC 6093): mark, MSG_OOB
  *   tcp_syncookie.c SYN cookies when the listen queue is full (RFC 4987 3.6)
  *   wire/tcp.c      header and options
  *
@@ -75,6 +76,11 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TF_LINGER0    0x2000   /* SO_LINGER with zero: close aborts with RST */
 #define TF_OOO_FIN    0x4000   /* a FIN arrived ahead of rcv_nxt: rcv_fin_seq */
 #define TF_SENT_WIN0  0x8000   /* we advertised a zero window */
+#define TF_RCV_URG    0x10000  /* RFC 9293 3.8.5: rcv_up holds a mark not yet read past */
+#define TF_OOB_HAVE   0x20000  /* the urgent octet is in oob_byte, unread by MSG_OOB */
+#define TF_OOB_READ   0x40000  /* this mark's octet was read with MSG_OOB */
+#define TF_OOBINLINE  0x80000  /* SO_OOBINLINE: the urgent octet stays in the stream */
+#define TF_SND_URG    0x100000 /* MSG_OOB sent: segments below snd_up carry URG */
 
 struct tcp_ring {
 	uint8_t *buf;
@@ -130,6 +136,8 @@ struct tcpcb {
 	/* receive sequence variables: rcv_adv is the right edge we advertised */
 	uint32_t irs, rcv_nxt, rcv_adv;
 	uint32_t rcv_fin_seq;
+	uint32_t rcv_up, snd_up;         /* RFC 9293 3.8.5: octet after the urgent data */
+	uint8_t oob_byte;                /* the last urgent octet, out of band */
 	uint8_t snd_wscale, rcv_wscale;  /* RFC 7323 2 */
 	uint16_t peer_mss;               /* MSS option received (536 without, RFC 9293 3.7.1) */
 	uint16_t user_mss;               /* TCP_MAXSEG, 0 = none */
@@ -309,6 +317,29 @@ uint32_t tcp_sb_pipe(const struct tcpcb *tp);
 bool tcp_sb_next_seg(const struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 /* Is seq inside a SACKed range? Returns the range end through end. */
 bool tcp_sb_sacked(const struct tcpcb *tp, uint32_t seq, uint32_t *end);
+
+/* ---- tcp_urgent.c ---- */
+/* Sequence number of the first unread octet of the receive ring. */
+uint32_t tcp_urg_rq_seq(const struct tcpcb *tp);
+/* RFC 9293 3.10.7.4 sixth step: an acceptable segment with URG. */
+void tcp_urg_input(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint16_t urp);
+/* In-order data was added to the receive ring. */
+void tcp_urg_data_arrived(struct tcpcb *tp);
+/* Octets an ordinary read may take now (up to the mark), and how many to skip first (the
+ * out-of-band octet at the head). */
+uint32_t tcp_urg_readable(const struct tcpcb *tp, uint32_t *skip);
+/* The application read from the ring: forget a mark it read past. */
+void tcp_urg_consumed(struct tcpcb *tp);
+bool tcp_urg_atmark(const struct tcpcb *tp);
+/* Urgent data for the application to learn of (POLLPRI). */
+bool tcp_urg_pending(const struct tcpcb *tp);
+struct msghdr;
+/* recv(MSG_OOB): 1 with the octet, or -EINVAL / -EAGAIN. */
+long tcp_urg_recv_oob(struct tcpcb *tp, struct msghdr *msg, int flags);
+/* send(MSG_OOB): the data just queued is urgent. */
+void tcp_urg_send_mark(struct tcpcb *tp);
+/* Sets URG and the pointer on an outgoing segment while urgent data is unacknowledged. */
+void tcp_urg_fill(struct tcpcb *tp, struct tcp_hdr_info *h);
 
 /* ---- tcp_syncookie.c ---- */
 uint32_t tcp_cookie_make(struct umk_stack *s, const struct ip6_rx *rx,

@@ -101,6 +101,7 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 	} else {
 		h.win = tcp_rcv_window(tp);
 	}
+	tcp_urg_fill(tp, &h);
 	size_t hl = tcp_emit(hdr, &h);
 	struct umk_pkt *pkt = pkt_alloc(s, (uint32_t)hl + len, PKT_HEADROOM);
 	if (!pkt) {
@@ -137,6 +138,8 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 	COUNT(s, TCP_OUT_SEGS);
 	if (flags & TH_RST)
 		COUNT(s, TCP_OUT_RSTS);
+	if (h.flags & TH_URG)
+		COUNT(s, TCP_OUT_URGENT);
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->flags &= ~(unsigned)(TF_ACKNOW | TF_DELACK);
@@ -345,6 +348,9 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 				send = true;
 			else if (tp->snd_nxt != tp->snd_max)
 				send = true;     /* resending after a timeout */
+			/* urgent data goes out past Nagle (RFC 9293 3.8.5: "as quickly as possible") */
+			else if ((tp->flags & TF_SND_URG) && seq_lt(tp->snd_nxt, tp->snd_up))
+				send = true;
 			/* RFC 9293 3.7.4 Nagle: a short segment only with nothing in flight */
 			else if (off + len == tp->sq.len &&
 				 ((tp->flags & TF_NODELAY) || tp->snd_nxt == tp->snd_una ||

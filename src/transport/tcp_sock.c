@@ -264,6 +264,8 @@ static ssize_t tcp_send(struct umk_stack *s, struct sock *so, struct sock_send *
 	if (!n)
 		return -EAGAIN;
 	iov_to_ring(ss, &tp->sq, n);
+	if (ss->flags & MSG_OOB)
+		tcp_urg_send_mark(tp);   /* RFC 9293 3.8.5: what this call queued is urgent */
 	tcp_output(s, tp);
 	return n;
 }
@@ -278,7 +280,17 @@ static ssize_t tcp_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg
 		return -ENOTCONN;
 	if (tp->state == TCPS_LISTEN)
 		return -ENOTCONN;
-	uint32_t avail = tp->rq.len;
+	if (flags & MSG_OOB)
+		return tcp_urg_recv_oob(tp, msg, flags);
+	uint32_t skip;
+	uint32_t avail = tcp_urg_readable(tp, &skip);   /* stops at the urgent mark */
+	if (skip && avail && !(flags & MSG_PEEK)) {
+		/* the urgent octet went out of band; it leaves the ring when a read passes it,
+		 * so that until then the application is still at the mark */
+		ring_drop(&tp->rq, skip);
+		tcp_urg_consumed(tp);
+		skip = 0;
+	}
 	if (!avail) {
 		if (so->error) {
 			int e = so->error;
@@ -296,12 +308,13 @@ static ssize_t tcp_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg
 		uint32_t l = (uint32_t)msg->msg_iov[i].iov_len;
 		if (l > avail - done)
 			l = avail - done;
-		ring_peek(&tp->rq, done, msg->msg_iov[i].iov_base, l);
+		ring_peek(&tp->rq, skip + done, msg->msg_iov[i].iov_base, l);
 		done += l;
 	}
 	if (!(flags & MSG_PEEK) && done) {
 		uint32_t before = tcp_rcv_space(tp);
 		ring_drop(&tp->rq, done);
+		tcp_urg_consumed(tp);
 		/* RFC 9293 3.8.6.2.2: a window update once the window can open by a useful
 		 * amount (receiver SWS avoidance) */
 		uint32_t after = tcp_rcv_space(tp);
@@ -392,8 +405,12 @@ static short tcp_poll(struct umk_stack *s, struct sock *so)
 		return tp->q ? POLLIN : 0;
 	if (so->error)
 		ev |= POLLERR;
-	if (tp->rq.len || (tp->flags & TF_RCVD_FIN) || (so->flags & SOCK_F_RD_SHUT))
+	uint32_t skip;
+	if (tcp_urg_readable(tp, &skip) || (tp->flags & TF_RCVD_FIN) ||
+	    (so->flags & SOCK_F_RD_SHUT))
 		ev |= POLLIN;
+	if (tcp_urg_pending(tp))
+		ev |= POLLPRI;           /* RFC 9293 3.8.5 MUST-32 */
 	if ((tp->state == TCPS_ESTABLISHED || tp->state == TCPS_CLOSE_WAIT) &&
 	    !(tp->flags & TF_FIN_QUEUED) && ring_free(&tp->sq) >= tp->sq.cap / 4 + 1)
 		ev |= POLLOUT;
@@ -446,6 +463,11 @@ static int tcp_setopt(struct umk_stack *s, struct sock *so, int level, int name,
 			set_flag(tp, TF_KEEPALIVE, v);
 			if (tp->state >= TCPS_ESTABLISHED)
 				tcp_keep_arm(s, tp);
+			return 0;
+		case SO_OOBINLINE:
+			if ((r = read_int(val, len, &v)))
+				return r;
+			set_flag(tp, TF_OOBINLINE, v);
 			return 0;
 		case SO_LINGER: {
 			struct linger l;
@@ -521,6 +543,8 @@ static int tcp_getopt(struct umk_stack *s, struct sock *so, int level, int name,
 		switch (name) {
 		case SO_KEEPALIVE: return write_int(val, len, !!(tp->flags & TF_KEEPALIVE));
 		case SO_ACCEPTCONN: return write_int(val, len, tp->state == TCPS_LISTEN);
+		case SO_OOBINLINE: return write_int(val, len, !!(tp->flags & TF_OOBINLINE));
+		case UMK_SO_ATMARK: return write_int(val, len, tcp_urg_atmark(tp));
 		case SO_LINGER: {
 			struct linger l = { .l_onoff = (tp->flags & TF_LINGER0) || tp->linger_ms,
 					    .l_linger = (int)(tp->linger_ms / 1000) };
