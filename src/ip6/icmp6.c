@@ -211,7 +211,7 @@ static void echo_event(struct umk_stack *s, const struct ip6_rx *rx, uint8_t typ
 }
 
 /* RFC 4443 4.1, 4.2: answer in place, from the address asked (a unicast address of the
- * receiving interface when the request went to a group). */
+ * receiving interface when the request went to a group or an anycast address). */
 static void echo_request(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 {
 	struct ip6_tx tx;
@@ -220,7 +220,7 @@ static void echo_request(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx
 	tx.dst = rx->src;
 	if (in6_is_scoped(&rx->src))
 		tx.zone = rx->ifp->index;
-	if (!(rx->flags & IP6_RX_DST_MCAST))
+	if (!(rx->flags & (IP6_RX_DST_MCAST | IP6_RX_DST_ANYCAST)))
 		tx.src = rx->dst;
 	else if (ip6_select_source_on_link(s, rx->ifp, &rx->src, &tx.src))
 		goto fail;

@@ -310,6 +310,36 @@ static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *p
 		return CNT_IP6_DROP_DST_UNSPEC;
 	if (IN6_IS_ADDR_LOOPBACK(dst) && !looped)
 		return CNT_IP6_DROP_DST_LOOPBACK;            /* RFC 4291 2.5.3 */
+/* RFC 4291 2.6.1: "Routers must support the Subnet-Router anycast address for the subnets
+ * to which they have interfaces": the prefix of an address of a forwarding interface with
+ * every bit after it zero. Like the unicast addresses, a global one is ours on any
+ * interface; a scoped one (fe80::) only on its link. /127 and /128 have none (RFC 6164 6:
+ * on a /127 it would be the other end's address). */
+static bool subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
+				  const struct in6_addr *dst)
+{
+	/* every candidate ends in at least two zero bits (prefix length <= 126) */
+	if (dst->s6_addr[15] & 3)
+		return false;
+	bool scoped = in6_is_scoped(dst);
+	for (struct umk_if *i = scoped ? ifp : if_first(s); i; i = scoped ? NULL : if_next(s, i)) {
+		if (!i->conf.forwarding)
+			continue;
+		for (struct in6_ifaddr *ia = i->addrs; ia; ia = ia->next) {
+			if (ia->plen >= 127 ||
+			    (ia->flags & (UMK_ADDR_F_TENTATIVE | UMK_ADDR_F_DADFAILED)) ||
+			    !in6_prefix_eq(&ia->addr, dst, ia->plen))
+				continue;
+			struct in6_addr any = *dst;
+			for (unsigned b = 0; b < ia->plen; b++)
+				any.s6_addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			if (IN6_IS_ADDR_UNSPECIFIED(&any))
+				return true;
+		}
+	}
+	return false;
+}
+
 	/* a scoped address must be ours on this link; others on any interface (a host
 	 * that is not forwarding still owns all its addresses, RFC 8200 has no rule) */
 	struct in6_ifaddr *ia = in6_addr_find(s, in6_is_scoped(dst) ? ifp : NULL, dst);
@@ -340,6 +370,11 @@ void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		COUNT(s, IP6_DROP_VERSION);
 		COUNT(s, IP6_IN_HDR_ERRORS);
 		goto drop;
+	if (!ia && subnet_router_anycast(s, ifp, dst)) {
+		COUNT(s, FWD_IN_SUBNET_ROUTER_ANYCAST);
+		rx->flags |= IP6_RX_DST_ANYCAST;
+		return 0;
+	}
 	}
 	if (h.plen == 0 && h.nxt == IPPROTO6_HOPOPTS) {
 		/* RFC 2675 jumbograms are not supported */

@@ -34,6 +34,7 @@ struct ip6_rx {
 #define IP6_RX_ROUTER_ALERT  0x04 /* Hop-by-Hop Router Alert (RFC 2711) was present */
 #define IP6_RX_HBH           0x08 /* had a Hop-by-Hop header */
 #define IP6_RX_DST_TENTATIVE 0x10 /* destination is one of our tentative addresses */
+#define IP6_RX_DST_ANYCAST   0x20 /* destination is a Subnet-Router anycast (RFC 4291 2.6.1) */
 #define IP6_RX_ESP         0x1000 /* came through ESP transport mode (ipsec/esp.c) */
 #define IP6_RX_AH          0x2000 /* came through AH transport mode (ipsec/ah.c) */
 

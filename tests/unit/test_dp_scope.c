@@ -3,6 +3,7 @@
  *   RFC 4291 2.7  reserved scopes 0 and f are never originated
  *   RFC 4291 2.7  interface-local multicast (ff01::/16) stays on the node; ff01::1 is ours
  *   RFC 4291 2.8  a router also answers ff01::2
+ *   RFC 4291 2.6.1 a router answers the Subnet-Router anycast address of its prefixes
  *   RFC 4443 4.2  the reply to a multicast echo comes from the receiving interface
  *   RFC 4862 5.4  no ICMPv6 error about a packet sent to a tentative address
  * Topology: one stack, interfaces recorded by the harness (no peer stack).
@@ -90,6 +91,61 @@ static void test_iflocal_all_routers(void **state)
 	dp_teardown();
 }
 
+/* An echo request from the peer to dst; 0 when it drew an echo reply (its source in *from). */
+static int echo_to(const char *src_s, const char *dst_s, struct in6_addr *from)
+{
+	uint8_t f[128], echo[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 9, 0, 1 };
+	struct in6_addr src = A(src_s), dst = A(dst_s);
+	dp_icmp_csum(echo, sizeof(echo), &src, &dst);
+	size_t n = dp_frame(f, MAC_US, &src, &dst, IPPROTO6_ICMPV6, 64, echo, sizeof(echo));
+	dp_clear();
+	umk_input(H.s, H.ifx, f, n);
+	struct dp_seen v;
+	if (dp_find_icmp(ICMP6_ECHO_REPLY, &v) < 0)
+		return -1;
+	assert_memory_equal(&v.ip.dst, &src, 16);
+	*from = v.ip.src;
+	return 0;
+}
+
+/* RFC 4291 2.6.1: a router owns prefix:: of each prefix of its forwarding interfaces; the
+ * echo reply comes from a unicast address of the interface (RFC 4443 4.2). A host does
+ * not, nor does a router for what is not exactly the prefix with a zero rest, nor for a
+ * /127 (RFC 6164 6). */
+static void test_subnet_router_anycast(void **state)
+{
+	dp_setup(true);
+	struct in6_addr from, p127 = A("2001:db8:7::1");
+	assert_int_equal(umk_addr_add(H.s, H.ifx, &p127, 127), 0);
+	umk_timers_run(H.s, 100);
+	/* a host: not ours */
+	uint64_t not_ours = H.s->counters[CNT_IP6_DROP_NOT_OURS];
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8::", &from), -1);
+	assert_int_equal(H.s->counters[CNT_IP6_DROP_NOT_OURS], not_ours + 1);
+
+	assert_int_equal(umk_conf_set(H.s, H.ifx, "forwarding", 1), 0);
+	uint64_t fwd = H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS];
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8::", &from), 0);
+	struct in6_addr anycast = A("2001:db8::");
+	assert_memory_not_equal(&from, &anycast, 16);
+	struct in6_ifaddr *ia = in6_addr_find(H.s, if_get(H.s, H.ifx), &from);
+	assert_non_null(ia);
+	assert_false(IN6_IS_ADDR_LINKLOCAL(&from));
+	assert_int_equal(H.s->counters[CNT_FWD_IN_SUBNET_ROUTER_ANYCAST], 1);
+	assert_int_equal(H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS], fwd);   /* not forwarded */
+	/* the link-local prefix's anycast, fe80::, on its link */
+	assert_int_equal(echo_to("fe80::2", "fe80::", &from), 0);
+	assert_true(IN6_IS_ADDR_LINKLOCAL(&from));
+	/* a neighbor's address and another prefix's zero IID are transit traffic */
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8::4", &from), -1);
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:1::", &from), -1);
+	/* the /127's "anycast" is the other end's address */
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:7::", &from), -1);
+	assert_int_equal(H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS], fwd + 3);
+	assert_int_equal(H.s->counters[CNT_FWD_IN_SUBNET_ROUTER_ANYCAST], 2);
+	dp_teardown();
+}
+
 static void test_mcast_echo_reply_from_receiving_interface(void **state)
 {
 	dp_setup(false);
@@ -156,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_scope_dropped_on_input),
 		cmocka_unit_test(test_interface_local_stays_home),
 		cmocka_unit_test(test_iflocal_all_routers),
+		cmocka_unit_test(test_subnet_router_anycast),
 		cmocka_unit_test(test_mcast_echo_reply_from_receiving_interface),
 		cmocka_unit_test(test_no_error_about_tentative_destination),
 	};
