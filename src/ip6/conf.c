@@ -39,6 +39,7 @@ void ip6_ifconf_defaults(struct ip6_ifconf *c, uint32_t mtu)
 	c->mld_unsolicited_report_interval = 1000; /* RFC 3810 9.11 */
 	c->mld_robustness = 2;              /* RFC 3810 9.1 */
 	c->send_redirects = 1;              /* RFC 4861 8.2: routers send them */
+	c->hbh_forward_process = 0;         /* RFC 8200 4.3: "MAY" ignore; on demand only */
 }
 
 struct conf_row {
@@ -76,6 +77,7 @@ static const struct conf_row if_rows[] = {
 	IFC(mld_unsolicited_report_interval, 1, 3600000, "ms"),
 	IFC(mld_robustness, 1, 10, ""),
 	IFC(send_redirects, 0, 1, ""),
+	IFC(hbh_forward_process, 0, 1, ""), /* ip6/forward.c */
 };
 
 #define LIM(field, lo, hi, unit) { #field, offsetof(struct umk_limits, field), lo, hi, unit }

@@ -11,8 +11,10 @@
  *     fragment); address resolution failing gives code 3 from ip6/nd6.c;
  *   - a packet going back out of the link it came from, from a neighbor, triggers a
  *     Redirect (RFC 4861 8.2), rate limited like every ICMPv6 message we originate.
- * The Hop-by-Hop header is not examined (RFC 8200 4.3: "unless explicitly configured"): a
- * Router Alert is only acted on for packets addressed to us (input.c).
+ * The Hop-by-Hop header is examined only where the receiving interface's
+ * `hbh_forward_process` says so (RFC 8200 4.3: "only if explicitly configured"); its options
+ * then go through input.c's table and action bits. A Router Alert is only acted on for
+ * packets addressed to us (input.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -198,8 +200,16 @@ void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		drop(s, pkt, CNT_FWD_DROP_DST_LINKLOCAL);
 		return;
 	}
-	if (h.nxt == IPPROTO6_HOPOPTS)
-		COUNT(s, FWD_HBH_NOT_EXAMINED);
+	/* RFC 8200 4.3: "it should only be processed if explicitly configured to do so" */
+	if (h.nxt == IPPROTO6_HOPOPTS) {
+		if (!ifp->conf.hbh_forward_process) {
+			COUNT(s, FWD_HBH_NOT_EXAMINED);
+		} else {
+			COUNT(s, FWD_HBH_PROCESSED);
+			if (!ip6_hbh_forward(s, ifp, pkt))
+				return;
+		}
+	}
 	/* RFC 8200 3 and RFC 4443 3.3: a router never forwards with Hop Limit 0 */
 	if (h.hlim <= 1) {
 		COUNT(s, FWD_HLIM_EXCEEDED);

@@ -6,6 +6,8 @@
 #ifndef UMK_IP6_FORWARD_H
 #define UMK_IP6_FORWARD_H
 
+#include <stdbool.h>
+
 struct umk_stack;
 struct umk_if;
 struct umk_pkt;
@@ -15,6 +17,12 @@ struct umk_pkt;
  * which has forwarding on. Forwards it, answers with an ICMPv6 error, or drops it, counting
  * each outcome. Consumes pkt. */
 void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
+
+/* RFC 8200 4.3: the Hop-by-Hop options of a packet in transit (pkt as for ip6_forward, its
+ * first header a Hop-by-Hop header), run by their types' action bits as for our own
+ * packets (4.2). true: forward it; false: it was consumed (dropped, or answered with
+ * Parameter Problem), counted. In ip6/input.c, beside the option table. */
+bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
 
 int fwd_init(struct umk_stack *s);
 void fwd_fini(struct umk_stack *s);

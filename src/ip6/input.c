@@ -250,6 +250,23 @@ void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		return;
 	}
 	/* RFC 4301 5.2: what arrived unprotected but should not have is dropped here */
+bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
+{
+	/* a forwarded packet is unicast (forward.c drops the rest first), so action 11
+	 * always answers; a Router Alert is known and the packet goes on: without multicast
+	 * routing there is nothing here to intercept it for (RFC 2711 2, RFC 6398 3) */
+	struct ip6_rx rx = { .ifp = ifp };
+	struct walk w = { .off = IP6_HLEN, .nxt = IPPROTO6_HOPOPTS, .nxt_off = IP6_OFF_NXT,
+			  .len = pkt->len, .first = true };
+	struct ip6_ext e;
+	pkt->ifindex = (uint16_t)ifp->index;
+	if (ip6_ext_parse(pkt->data + w.off, w.len - w.off, &e)) {
+		truncated(s, pkt);
+		return false;
+	}
+	return process_options(s, pkt, &rx, &w, e.len, OPT_IN_HBH) == WALK_ON;
+}
+
 	if (!ipsec_spd_empty(s, IPSEC_DIR_IN) && ipsec_input_check(s, pkt, rx))
 		return;
 	COUNT(s, IP6_IN_DELIVERS);

@@ -49,6 +49,9 @@ struct ip6_ifconf {
 	int32_t mld_unsolicited_report_interval; /* RFC 3810 9.11: 1000 */
 	int32_t mld_robustness;            /* RFC 3810 9.1: 2 */
 	int32_t send_redirects;            /* a router sends Redirects (RFC 4861 8.2): 1 */
+	int32_t hbh_forward_process;       /* a router runs forwarded packets' Hop-by-Hop
+					      options (RFC 8200 4.3, "only if explicitly
+					      configured"): 0 */
 };
 
 #define UMK_IF_UP 0x01

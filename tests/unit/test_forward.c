@@ -316,6 +316,89 @@ static void test_ecmp(void **state)
 }
 
 /* A host (forwarding 0) drops what is not for it, as before. */
+/* The frame of `frame`, with a Hop-by-Hop header holding one option of `type` (4 data
+ * bytes) before the payload. */
+static size_t frame_hbh(uint8_t *f, uint8_t type, uint32_t plen)
+{
+	size_t n = frame(f, MAC_US0, MAC_A, "2001:db8:1::2", "2001:db8:2::2", 64, plen + 8, 0);
+	uint8_t *hbh = f + 14 + IP6_HLEN;
+	memmove(hbh + 8, hbh, plen);
+	/* next header UDP, length 0 (8 bytes); the option: type, 4 bytes of data; PadN 0 */
+	const uint8_t h[8] = { 17, 0, type, 4, 0, 0, 0, 0 };
+	memcpy(hbh, h, 8);
+	f[14 + IP6_OFF_NXT] = IPPROTO6_HOPOPTS;
+	return n;
+}
+
+/* RFC 8200 4.3: a forwarded packet's Hop-by-Hop options are looked at only when
+ * hbh_forward_process is on; then unknown options follow their action bits (4.2) and a
+ * Router Alert (RFC 2711) goes on with the packet. */
+static void test_hbh_on_demand(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+		enum expect off, on;
+		uint32_t param;               /* ICMP: the option's offset */
+	} rows[] = {
+		{ "unknown, skip (00)", 0x1e, FWD, FWD, 0 },
+		{ "unknown, discard (01)", 0x5e, FWD, DROP, 0 },
+		{ "unknown, Parameter Problem (10)", 0x9e, FWD, ICMP, 42 },
+		{ "unknown, Parameter Problem if unicast (11)", 0xde, FWD, ICMP, 42 },
+		{ "Router Alert", IP6OPT_ROUTER_ALERT, FWD, FWD, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (int on = 0; on <= 1; on++) {
+			print_message("case: %s, hbh_forward_process %d\n", rows[i].name, on);
+			setup_router();
+			assert_int_equal(umk_conf_set(S, IF0, "hbh_forward_process", on), 0);
+			uint8_t f[256];
+			/* a Router Alert's data is 2 bytes: RFC 2711 2.1 */
+			size_t n = frame_hbh(f, rows[i].type, 20);
+			if (rows[i].type == IP6OPT_ROUTER_ALERT) {
+				f[14 + IP6_HLEN + 3] = 2;
+				f[14 + IP6_HLEN + 6] = IP6OPT_PAD1;
+				f[14 + IP6_HLEN + 7] = IP6OPT_PAD1;
+			}
+			umk_input(S, IF0, f, n);
+			enum expect e = on ? rows[i].on : rows[i].off;
+			assert_int_equal(S->counters[CNT_FWD_HBH_NOT_EXAMINED], on ? 0 : 1);
+			assert_int_equal(S->counters[CNT_FWD_HBH_PROCESSED], on ? 1 : 0);
+			struct rec *r = NULL;
+			for (int k = 0; k < NR; k++)
+				if (R[k].ifx == IF1 && R[k].f[14 + IP6_OFF_NXT] == IPPROTO6_HOPOPTS)
+					r = &R[k];
+			if (e == FWD) {
+				assert_non_null(r);
+				assert_int_equal(r->len, n);          /* the header goes on whole */
+				assert_int_equal(r->f[14 + IP6_OFF_HLIM], 63);
+			} else {
+				assert_null(r);
+				assert_int_equal(S->counters[CNT_IP6_DROP_OPT_UNKNOWN], 1);
+			}
+			struct rec *pp = find_icmp(ICMP6_PARAM_PROB);
+			if (e == ICMP) {
+				assert_non_null(pp);
+				assert_int_equal(pp->ifx, IF0);
+				const uint8_t *m = pp->f + 14 + IP6_HLEN;
+				assert_int_equal(m[1], ICMP6_PP_OPTION);
+				uint32_t param = (uint32_t)m[4] << 24 | m[5] << 16 | m[6] << 8 | m[7];
+				assert_int_equal(param, rows[i].param);
+			} else {
+				assert_null(pp);
+			}
+			teardown_router();
+		}
+	}
+	/* not a switch of the whole stack: eth1 keeps its own (default 0) setting */
+	setup_router();
+	int64_t v = -1;
+	assert_int_equal(umk_conf_get(S, IF1, "hbh_forward_process", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(umk_conf_set(S, IF0, "hbh_forward_process", 2), -ERANGE);
+	teardown_router();
+}
+
 static void test_host_does_not_forward(void **state)
 {
 	setup_router();
