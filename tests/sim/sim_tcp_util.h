@@ -224,6 +224,14 @@ static inline struct tcpcb *tcb_of(struct umk_stack *s, uint16_t lport, uint16_t
 	return NULL;
 }
 
+static inline struct tcpcb *listener_of(struct umk_stack *s, uint16_t lport)
+{
+	for (struct tcpcb *tp = s->tcp->all; tp; tp = tp->next)
+		if (tp->lport == lport && tp->state == TCPS_LISTEN)
+			return tp;
+	return NULL;
+}
+
 static inline int state_of(struct umk_stack *s, uint16_t lport, uint16_t fport)
 {
 	struct tcpcb *tp = tcb_of(s, lport, fport);
