@@ -240,16 +240,6 @@ static const struct ext_handler {
 	{ IPPROTO6_AH, ipsec_hdr },
 };
 
-/* ---- upper layers ---- */
-
-void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
-{
-	if ((rx->flags & IP6_RX_DST_TENTATIVE) && rx->nxt != IPPROTO6_ICMPV6) {
-		COUNT(s, IP6_DROP_DST_TENTATIVE);
-		pkt_free(s, pkt);
-		return;
-	}
-	/* RFC 4301 5.2: what arrived unprotected but should not have is dropped here */
 bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 {
 	/* a forwarded packet is unicast (forward.c drops the rest first), so action 11
@@ -267,6 +257,16 @@ bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pk
 	return process_options(s, pkt, &rx, &w, e.len, OPT_IN_HBH) == WALK_ON;
 }
 
+/* ---- upper layers ---- */
+
+void ip6_deliver(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
+{
+	if ((rx->flags & IP6_RX_DST_TENTATIVE) && rx->nxt != IPPROTO6_ICMPV6) {
+		COUNT(s, IP6_DROP_DST_TENTATIVE);
+		pkt_free(s, pkt);
+		return;
+	}
+	/* RFC 4301 5.2: what arrived unprotected but should not have is dropped here */
 	if (!ipsec_spd_empty(s, IPSEC_DIR_IN) && ipsec_input_check(s, pkt, rx))
 		return;
 	COUNT(s, IP6_IN_DELIVERS);
@@ -300,33 +300,6 @@ static bool upper_known(uint8_t nxt)
 
 static const struct in6_addr all_nodes = { { { 0xff, 0x02, [15] = 1 } } };
 
-/* 0 when the packet is for us (rx->flags updated), else the counter that says why not. */
-static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
-		      struct ip6_rx *rx)
-{
-	const struct in6_addr *dst = &rx->dst;
-	bool looped = pkt->flags & PKT_F_LOOPED;
-
-	if (IN6_IS_ADDR_MULTICAST(dst)) {
-		int scope = in6_scope(dst);
-		rx->flags |= IP6_RX_DST_MCAST;
-		COUNT(s, IP6_IN_MCAST_PKTS);
-		if (scope == 0 || scope == 0xf)
-			return CNT_IP6_DROP_DST_SCOPE0;      /* RFC 4291 2.7: reserved scopes */
-		if (scope == UMK_SCOPE_HOST && !looped)
-			return CNT_IP6_DROP_DST_IFLOCAL;     /* RFC 4291 2.7: never on a link */
-		/* RFC 4291 2.8: every node is a member of ff01::1 and ff02::1 */
-		/* ... and a router of ff01::2 (RFC 4291 2.8; ff02::2 and ff05::2 are joined) */
-		bool all_routers_iflocal = ifp->conf.forwarding && in6_is_all_routers_iflocal(dst);
-		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !in6_is_all_nodes_iflocal(dst) &&
-		    !all_routers_iflocal && !mld_is_member(s, ifp, dst))
-			return CNT_IP6_DROP_NOT_MEMBER;
-		return 0;
-	}
-	if (IN6_IS_ADDR_UNSPECIFIED(dst))
-		return CNT_IP6_DROP_DST_UNSPEC;
-	if (IN6_IS_ADDR_LOOPBACK(dst) && !looped)
-		return CNT_IP6_DROP_DST_LOOPBACK;            /* RFC 4291 2.5.3 */
 /* RFC 4291 2.6.1: "Routers must support the Subnet-Router anycast address for the subnets
  * to which they have interfaces": the prefix of an address of a forwarding interface with
  * every bit after it zero. Like the unicast addresses, a global one is ours on any
@@ -357,9 +330,41 @@ static bool subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
 	return false;
 }
 
+/* 0 when the packet is for us (rx->flags updated), else the counter that says why not. */
+static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+		      struct ip6_rx *rx)
+{
+	const struct in6_addr *dst = &rx->dst;
+	bool looped = pkt->flags & PKT_F_LOOPED;
+
+	if (IN6_IS_ADDR_MULTICAST(dst)) {
+		int scope = in6_scope(dst);
+		rx->flags |= IP6_RX_DST_MCAST;
+		COUNT(s, IP6_IN_MCAST_PKTS);
+		if (scope == 0 || scope == 0xf)
+			return CNT_IP6_DROP_DST_SCOPE0;      /* RFC 4291 2.7: reserved scopes */
+		if (scope == UMK_SCOPE_HOST && !looped)
+			return CNT_IP6_DROP_DST_IFLOCAL;     /* RFC 4291 2.7: never on a link */
+		/* RFC 4291 2.8: every node is a member of ff01::1 and ff02::1 */
+		/* ... and a router of ff01::2 (RFC 4291 2.8; ff02::2 and ff05::2 are joined) */
+		bool all_routers_iflocal = ifp->conf.forwarding && in6_is_all_routers_iflocal(dst);
+		if (!IN6_ARE_ADDR_EQUAL(dst, &all_nodes) && !in6_is_all_nodes_iflocal(dst) &&
+		    !all_routers_iflocal && !mld_is_member(s, ifp, dst))
+			return CNT_IP6_DROP_NOT_MEMBER;
+		return 0;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(dst))
+		return CNT_IP6_DROP_DST_UNSPEC;
+	if (IN6_IS_ADDR_LOOPBACK(dst) && !looped)
+		return CNT_IP6_DROP_DST_LOOPBACK;            /* RFC 4291 2.5.3 */
 	/* a scoped address must be ours on this link; others on any interface (a host
 	 * that is not forwarding still owns all its addresses, RFC 8200 has no rule) */
 	struct in6_ifaddr *ia = in6_addr_find(s, in6_is_scoped(dst) ? ifp : NULL, dst);
+	if (!ia && subnet_router_anycast(s, ifp, dst)) {
+		COUNT(s, FWD_IN_SUBNET_ROUTER_ANYCAST);
+		rx->flags |= IP6_RX_DST_ANYCAST;
+		return 0;
+	}
 	if (!ia)
 		return CNT_IP6_DROP_NOT_OURS;
 	if (ia->flags & UMK_ADDR_F_DADFAILED)
@@ -387,11 +392,6 @@ void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		COUNT(s, IP6_DROP_VERSION);
 		COUNT(s, IP6_IN_HDR_ERRORS);
 		goto drop;
-	if (!ia && subnet_router_anycast(s, ifp, dst)) {
-		COUNT(s, FWD_IN_SUBNET_ROUTER_ANYCAST);
-		rx->flags |= IP6_RX_DST_ANYCAST;
-		return 0;
-	}
 	}
 	if (h.plen == 0 && h.nxt == IPPROTO6_HOPOPTS) {
 		/* RFC 2675 jumbograms are not supported */
