@@ -69,9 +69,15 @@ static void send_cookie(struct umk_stack *s, struct tcpcb *lp, const struct seg 
 	uint16_t mss = (uint16_t)((mtu >= IP6_MIN_MTU ? mtu : IP6_MIN_MTU) - IP6_HLEN - TCP_HLEN);
 	if (lp->user_mss && lp->user_mss < mss)
 		mss = lp->user_mss;
-	uint32_t iss = tcp_cookie_make(s, g->rx, th, &mss);
-	uint32_t tsval = tcp_cookie_tsval((uint32_t)s->now, &th->opt, 0);
+	/* the SYN-ACK advertises what we can receive; the cookie keeps what we may send */
+	uint16_t send_mss = mss;
+	uint32_t iss = tcp_cookie_make(s, g->rx, th, &send_mss);
+	/* the connection's timestamp offset (RFC 7323 5.4) must be the one the cookie's
+	 * timestamp used, or our clock would jump and the peer's PAWS drop us */
+	uint32_t tsval = tcp_cookie_tsval((uint32_t)s->now + tcp_cookie_ts_offset(s, g->rx, th),
+					  &th->opt, 0);
 	COUNT(s, TCP_SYNCOOKIES_SENT);
+	lp->cookie_sent = s->now;
 	tcp_send_synack_stateless(s, g->rx, th, iss, mss, &th->opt, tsval, listener_rcvbuf(lp));
 }
 
@@ -86,8 +92,12 @@ static void cookie_ack(struct umk_stack *s, struct tcpcb *lp, struct seg *g, uin
 	struct tcpcb *tp = tcp_child_new(s, lp, g->rx, th);
 	if (!tp)
 		return;
+	tp->ts_offset = tcp_cookie_ts_offset(s, g->rx, th);
 	tp->irs = th->seq - 1;
-	tp->rcv_nxt = tp->rcv_adv = th->seq;
+	tp->rcv_nxt = th->seq;
+	/* the window the cookie SYN-ACK offered (unscaled, RFC 7323 2.2) */
+	uint32_t offered = listener_rcvbuf(lp);
+	tp->rcv_adv = th->seq + (offered > 65535 ? 65535 : offered);
 	struct tcp_opts o;
 	memset(&o, 0, sizeof(o));
 	o.present = TCPO_MSS;
@@ -132,6 +142,9 @@ static void listen_input(struct umk_stack *s, struct tcpcb *lp, struct seg *g)
 			cookie_ack(s, lp, g, mss);
 			return;
 		}
+		/* while cookies are out, a bad one is worth telling apart (a guess, or late) */
+		if (lp->cookie_sent && s->now - lp->cookie_sent < 2 * TCP_COOKIE_PERIOD_MS)
+			COUNT(s, TCP_SYNCOOKIES_FAILED);
 		COUNT(s, TCP_IN_LISTEN_ACK);
 		tcp_respond(s, g->rx, th, th->ack, 0, TH_RST);
 		return;

@@ -58,6 +58,7 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TCP_OOO_MAX         16       /* out-of-order ranges held in a receive ring */
 #define TCP_SB_MAX          32       /* SACKed ranges in the sender scoreboard */
 #define TCP_PAWS_IDLE_MS    (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5: 24 days */
+#define TCP_COOKIE_PERIOD_MS 64000   /* a SYN cookie is good for one to two periods */
 
 /* tp->flags */
 #define TF_ACKNOW     0x0001   /* send an ACK at once */
@@ -185,6 +186,7 @@ struct tcpcb {
 	uint32_t backlog;
 	uint32_t q0_len, q_len;          /* SYN_RECEIVED children, established not accepted */
 	struct tcpcb *q0, *q;            /* heads */
+	uint64_t cookie_sent;            /* when the last SYN cookie went out, 0 = never */
 
 	int soft_error;                  /* RFC 1122 4.2.3.9: the last ICMP soft error */
 
@@ -350,5 +352,9 @@ bool tcp_cookie_check(struct umk_stack *s, const struct ip6_rx *rx,
 /* Timestamp value encoding the SYN's window scale and SACK-permitted (low 6 bits). */
 uint32_t tcp_cookie_tsval(uint32_t now_ts, const struct tcp_opts *syn, uint8_t our_wscale);
 void tcp_cookie_ts_decode(uint32_t tsecr, struct tcp_opts *o, uint8_t *our_wscale);
+/* The timestamp offset of a cookie connection: keyed on its addresses and ports, so the
+ * SYN-ACK and the connection rebuilt later agree. */
+uint32_t tcp_cookie_ts_offset(struct umk_stack *s, const struct ip6_rx *rx,
+			      const struct tcp_hdr_info *th);
 
 #endif

@@ -9,6 +9,8 @@
  * the client's ISN and t; a cookie is good for one to two periods. The window scale and
  * SACK-Permitted of the SYN travel in the low 6 bits of our timestamp (echoed back in TSecr)
  * when the client uses timestamps; without them the connection goes without those options.
+ * The timestamp clock of such a connection is offset by a keyed hash of its 4-tuple
+ * (RFC 7323 5.4), the same in the SYN-ACK and in the connection rebuilt from the ACK.
  */
 #include <string.h>
 
@@ -16,7 +18,7 @@
 #include "ip6/ip6.h"
 #include "transport/tcp_int.h"
 
-#define COOKIE_PERIOD_MS 64000
+#define COOKIE_PERIOD_MS TCP_COOKIE_PERIOD_MS
 static const uint16_t cookie_mss[8] = { 216, 536, 1220, 1380, 1440, 1460, 4036, 8940 };
 
 static uint32_t cookie_hash(struct umk_stack *s, const struct ip6_rx *rx, uint16_t sport,
@@ -33,6 +35,15 @@ static uint32_t cookie_hash(struct umk_stack *s, const struct ip6_rx *rx, uint16
 	umk_sha256(in, sizeof(in), out);
 	explicit_bzero(in, 32);
 	return (uint32_t)out[0] << 16 | (uint32_t)out[1] << 8 | out[2];
+}
+
+uint32_t tcp_cookie_ts_offset(struct umk_stack *s, const struct ip6_rx *rx,
+			      const struct tcp_hdr_info *th)
+{
+	/* t = 32 is never a period (5 bits), so this never equals a cookie's hash input */
+	uint32_t hi = cookie_hash(s, rx, th->sport, th->dport, 0, 32);
+	uint32_t lo = cookie_hash(s, rx, th->sport, th->dport, 1, 32);
+	return hi << 8 ^ lo;
 }
 
 static uint32_t period(struct umk_stack *s) { return (uint32_t)(s->now / COOKIE_PERIOD_MS) & 31; }

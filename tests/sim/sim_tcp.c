@@ -2,7 +2,8 @@
  * sim_tcp.c - TCP between two stacks through the socket API, on injected time: the
  * handshake and options, bulk transfers checked byte for byte under 0-5 % seeded loss
  * (retransmission, fast recovery, SACK, NewReno and CUBIC), zero-window probing, keepalive,
- * TIME_WAIT, simultaneous open and close, RST to a closed port, and SYN cookies.
+ * TIME_WAIT, simultaneous open and close, RST to a closed port and an abort. SYN cookies are
+ * in sim_tcp_cookie.c, RST in every state in sim_tcp_rst.c, urgent data in sim_tcp_urg.c.
  *
  *     [A] eth0 ----- link 0 (1 ms each way, loss p, MTU 1500) ----- eth0 [B]
  *      2001:db8::a/64                                                2001:db8::b/64
