@@ -38,6 +38,20 @@ struct ip6_rx {
 #define IP6_RX_ESP         0x1000 /* came through ESP transport mode (ipsec/esp.c) */
 #define IP6_RX_AH          0x2000 /* came through AH transport mode (ipsec/ah.c) */
 
+/* Extension headers a socket asked for (RFC 3542 9, sticky or ancillary), built and checked
+ * by the socket layer (socket/exthdr.c); ip6_output fills in their Next Header fields and
+ * puts them in RFC 8200 4.1 order. A Routing header lists the hops after the first: the
+ * first becomes the IPv6 destination and tx->dst goes last (RFC 3542 7, as BSD and Linux). */
+enum { IP6_TX_EXT_HBH, IP6_TX_EXT_DST1, IP6_TX_EXT_RTHDR, IP6_TX_EXT_DST2, IP6_TX_EXT_N };
+struct ip6_tx_ext {
+	const uint8_t *hdr[IP6_TX_EXT_N];   /* DST1: before the Routing header, DST2: final */
+	uint16_t len[IP6_TX_EXT_N];
+	uint32_t total;                     /* sum of len[] (headroom the packet needs) */
+	bool has_nexthop;                   /* RFC 3542 6.8 IPV6_NEXTHOP: a neighbor ... */
+	struct in6_addr nexthop;
+	int nexthop_if;                     /* ... on this interface */
+};
+
 /* How to send. src all zero: choose by RFC 6724. zone: the interface of a scoped
  * destination (RFC 4007). oif: force the interface (multicast, ND). */
 struct ip6_tx {
@@ -51,6 +65,7 @@ struct ip6_tx {
 	uint32_t flowlabel;
 	int32_t csum_off;             /* >= 0: fill the upper-layer checksum at this offset */
 	unsigned flags;               /* IP6_TX_* */
+	const struct ip6_tx_ext *ext; /* NULL: none (only sockets set it) */
 };
 #define IP6_TX_DONTFRAG   0x01    /* never fragment (RFC 3542 IPV6_DONTFRAG) */
 #define IP6_TX_MINMTU     0x02    /* fragment to 1280 (RFC 3542 IPV6_USE_MIN_MTU) */

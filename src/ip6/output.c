@@ -115,31 +115,78 @@ static int link_send(struct umk_stack *s, struct out_path *o, struct umk_pkt *pk
 	return nd6_output(s, o->ifp, &o->nexthop, pkt);
 }
 
+/* ---- extension headers from sockets (RFC 3542 9, RFC 8200 4.1) ---- */
+
+static const uint8_t ext_proto[IP6_TX_EXT_N] = {
+	[IP6_TX_EXT_HBH] = IPPROTO6_HOPOPTS, [IP6_TX_EXT_DST1] = IPPROTO6_DSTOPTS,
+	[IP6_TX_EXT_RTHDR] = IPPROTO6_ROUTING, [IP6_TX_EXT_DST2] = IPPROTO6_DSTOPTS,
+};
+#define RTHDR_ADDRS 8         /* the addresses of types 0 and 2 start here */
+
+/* Pushes header i of x, chaining it in front of *nxt. NULL without headroom. */
+static uint8_t *ext_push(struct umk_pkt *pkt, const struct ip6_tx_ext *x, int i, uint8_t *nxt)
+{
+	uint8_t *p = pkt_push(pkt, x->len[i]);
+	if (!p)
+		return NULL;
+	memcpy(p, x->hdr[i], x->len[i]);
+	p[0] = *nxt;
+	*nxt = ext_proto[i];
+	return p;
+}
+
+/* RFC 3542 7: the hops shift down one, the final destination goes last, all of them left
+ * to visit (Segments Left = their number). */
+static void rthdr_finish(uint8_t *p, uint16_t len, const struct in6_addr *final)
+{
+	unsigned n = (len - RTHDR_ADDRS) / 16;
+	memmove(p + RTHDR_ADDRS, p + RTHDR_ADDRS + 16, 16 * (n - 1));
+	memcpy(p + RTHDR_ADDRS + 16 * (n - 1), final, 16);
+	p[3] = (uint8_t)n;
+}
+
 int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx)
 {
 	struct out_path o;
 	struct in6_addr src = tx->src;
-	bool mcast = IN6_IS_ADDR_MULTICAST(&tx->dst);
+	const struct ip6_tx_ext *x = tx->ext;
+	struct ip6_tx rtx;
+	const struct ip6_tx *ptx = tx;   /* what the path is found for */
 	bool loop_copy = false;
 	int r;
 
 	COUNT(s, IP6_OUT_REQUESTS);
-	r = find_path(s, tx, &o);
-	if (r)
+	if (x && x->len[IP6_TX_EXT_RTHDR]) {
+		/* a Routing header: the packet goes to its first hop */
+		rtx = *tx;
+		memcpy(&rtx.dst, x->hdr[IP6_TX_EXT_RTHDR] + RTHDR_ADDRS, 16);
+		rtx.zone = 0;
+		ptx = &rtx;
+	}
+	bool mcast = IN6_IS_ADDR_MULTICAST(&ptx->dst);
+	if (x && x->has_nexthop && !mcast && !in6_addr_find(s, NULL, &ptx->dst) &&
+	    if_get(s, x->nexthop_if)) {
+		/* RFC 3542 6.8: the socket layer checked it is a neighbor; it replaces the
+		 * route (there need not be one) */
+		memset(&o, 0, sizeof(o));
+		o.ifp = if_get(s, x->nexthop_if);
+		o.nexthop = x->nexthop;
+	} else if ((r = find_path(s, ptx, &o))) {
 		goto drop;
+	}
 	if (!o.local && !(o.ifp->flags & UMK_IF_UP)) {
 		COUNT(s, IP6_OUT_DROP_IF_DOWN);
 		r = -ENETUNREACH;
 		goto drop;
 	}
 	if (IN6_IS_ADDR_UNSPECIFIED(&src) && !(tx->flags & IP6_TX_SRC_UNSPEC) &&
-	    ip6_select_source(s, o.ifp, &tx->dst, &src)) {
+	    ip6_select_source(s, o.ifp, &ptx->dst, &src)) {
 		COUNT(s, IP6_OUT_NO_SRC);
 		r = -EADDRNOTAVAIL;
 		goto drop;
 	}
 	if (mcast && !(tx->flags & IP6_TX_NOLOOP) && !link_control(tx, pkt) &&
-	    mld_is_member(s, o.ifp, &tx->dst))
+	    mld_is_member(s, o.ifp, &ptx->dst))
 		loop_copy = true;
 
 	/* RFC 8200 8.1: the upper-layer checksum over the pseudo-header */
@@ -155,6 +202,9 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	}
 
 	uint8_t nxt = tx->nxt;
+	/* RFC 8200 4.1: final Destination Options sit after ESP, so they go on first */
+	if (x && x->len[IP6_TX_EXT_DST2] && !ext_push(pkt, x, IP6_TX_EXT_DST2, &nxt))
+		goto nobufs;
 	/* RFC 4301 5.1: the outbound SPD; one compare when it is empty */
 	if (!o.local && !ipsec_spd_empty(s, IPSEC_DIR_OUT)) {
 		r = ipsec_output(s, &pkt, tx, &src, o.ifp, &nxt);
@@ -171,6 +221,25 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 		unfrag += IP6_HBH_RTALERT_LEN;
 		nxt_off = IP6_HLEN;
 	}
+	if (x && !(tx->flags & IP6_TX_RTALERT)) {
+		/* the unfragmentable part, innermost first: Routing, the Destination Options
+		 * before it (RFC 3542 9.2: only with a Routing header), Hop-by-Hop */
+		uint32_t last = 0;           /* the header just before the fragmentable part */
+		for (int i = IP6_TX_EXT_RTHDR; i >= IP6_TX_EXT_HBH; i--) {
+			if (!x->len[i] || (i == IP6_TX_EXT_DST1 && !x->len[IP6_TX_EXT_RTHDR]))
+				continue;
+			uint8_t *p = ext_push(pkt, x, i, &nxt);
+			if (!p)
+				goto nobufs;
+			if (i == IP6_TX_EXT_RTHDR)
+				rthdr_finish(p, x->len[i], &tx->dst);
+			if (!last)
+				last = x->len[i];
+			unfrag += x->len[i];
+		}
+		if (last)
+			nxt_off = unfrag - last;
+	}
 	if (pkt->len > IP6_MAX_PAYLOAD) {
 		COUNT(s, IP6_OUT_DROP_TOO_BIG);
 		r = -EMSGSIZE;
@@ -178,7 +247,7 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	}
 	struct ip6_hdr_info h = {
 		.tclass = tx->tclass, .flowlabel = tx->flowlabel, .plen = (uint16_t)pkt->len,
-		.nxt = nxt, .src = src, .dst = tx->dst,
+		.nxt = nxt, .src = src, .dst = ptx->dst,
 	};
 	if (tx->hlim >= 0)
 		h.hlim = (uint8_t)tx->hlim;
@@ -208,7 +277,7 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 		}
 	}
 
-	uint32_t mtu = (tx->flags & IP6_TX_MINMTU) ? IP6_MIN_MTU : pmtu_get(s, o.ifp, &tx->dst);
+	uint32_t mtu = (tx->flags & IP6_TX_MINMTU) ? IP6_MIN_MTU : pmtu_get(s, o.ifp, &ptx->dst);
 	if (pkt->len <= mtu)
 		return link_send(s, &o, pkt, mcast);
 	if (tx->flags & IP6_TX_DONTFRAG) {

@@ -4,6 +4,8 @@
  *   socket/socket.c    the descriptor table, the API entry points, receive queues, readiness
  *   socket/sockopt.c   setsockopt/getsockopt (RFC 3493 5, RFC 3542)
  *   socket/dgram.c     datagram receive with ancillary data, send preparation (RFC 3542 6-11)
+ *   socket/exthdr.c    extension headers and IPV6_NEXTHOP, sticky and ancillary (RFC 3542 4-9)
+ *   socket/inet6_opt.c the RFC 3542 10 / 7 helpers of the public API
  *   socket/sock_ctl.c  the remote socket calls, executed for umikamed (daemon/sockets.c)
  *   transport/udp.c, transport/raw.c   the protocols, each a struct sock_proto
  *   ctl/remote.c       the client side of the remote API
@@ -24,6 +26,7 @@
 #include <sys/types.h>
 #include <umikame/socket.h>
 
+#include "ip6/ip6.h"
 #include "socket/sock.h"
 
 struct umk_stack;
@@ -55,6 +58,12 @@ struct sock_send {
 	int tclass;                     /* IPV6_TCLASS, -1 = socket's */
 	int dontfrag;                   /* IPV6_DONTFRAG, -1 = socket's */
 	int minmtu;                     /* IPV6_USE_MIN_MTU, -2 = socket's */
+	uint8_t ext_given;              /* bit i: ancillary header i given (IP6_TX_EXT_*) */
+	const uint8_t *ext[IP6_TX_EXT_N];   /* ... into the caller's msg_control */
+	uint16_t ext_len[IP6_TX_EXT_N];     /* 0: none for this send */
+	bool has_nexthop;               /* IPV6_NEXTHOP (sin6_scope_id: its interface) */
+	struct sockaddr_in6 nexthop;
+	struct ip6_tx_ext txext;        /* filled by sock_tx_ext for ip6_output */
 	const struct iovec *iov;
 	size_t iovlen;
 	size_t len;                     /* bytes in iov */
@@ -100,6 +109,7 @@ struct sock_opts {
 	bool v6only;
 	bool reuseaddr, reuseport;
 	bool recvpktinfo, recvhoplimit, recvtclass, recvpathmtu;
+	bool recvhopopts, recvdstopts, recvrthdr;   /* RFC 3542 4 */
 	bool dontfrag;
 	int8_t use_min_mtu;             /* RFC 3542 11.1: -1 multicast only, 0 never, 1 always */
 	int16_t tclass;                 /* -1: 0 */
@@ -111,9 +121,14 @@ struct sock_opts {
 	uint32_t sndbuf;
 };
 
+/* A membership with its RFC 3678 source filter (RFC 3810 4.1 per-socket state): an
+ * any-source join is MCAST_EXCLUDE with no sources. socket/sockopt_mcast.c. */
 struct sock_mship {
 	struct in6_addr group;
 	int ifindex;
+	uint32_t fmode;                 /* MCAST_INCLUDE or MCAST_EXCLUDE */
+	uint16_t nsrcs;
+	struct in6_addr *srcs;          /* at most max_socket_group_sources; owned */
 };
 
 /* A received datagram's metadata, kept in the packet's headroom while it is queued. */
@@ -126,6 +141,7 @@ struct sock_rxmeta {
 	uint8_t hlim, tclass;
 	uint8_t kind;
 	uint8_t pad;
+	uint16_t ext_len;               /* bytes of kept extension headers after this (exthdr.c) */
 };
 
 #define SOCK_F_BOUND      0x01
@@ -154,6 +170,15 @@ struct sock {
 	void *cb_ctx;
 	void *owner;                    /* who opened it (a daemon client), for sock_ctl */
 	void *pcb;                      /* the protocol's connection block (TCP) */
+	struct sock_exthdrs *ext;       /* sticky extension headers, NULL: none (exthdr.c) */
+};
+
+/* Sticky IPV6_HOPOPTS / RTHDRDSTOPTS / RTHDR / DSTOPTS (by IP6_TX_EXT_*) and NEXTHOP. */
+struct sock_exthdrs {
+	uint8_t *hdr[IP6_TX_EXT_N];
+	uint16_t len[IP6_TX_EXT_N];
+	bool has_nexthop;
+	struct sockaddr_in6 nexthop;
 };
 
 struct remote;
@@ -211,6 +236,41 @@ void sock_addr_out(struct sockaddr_in6 *out, const struct in6_addr *a, uint16_t 
 int sock_choose_source(struct umk_stack *s, const struct in6_addr *dst, int zone, int oif,
 		       struct in6_addr *src);
 
+/* ---- exthdr.c ---- */
+
+int sock_ext_setopt(struct umk_stack *s, struct sock *so, int name, const void *val,
+		    socklen_t len);
+int sock_ext_getopt(struct sock *so, int name, void *val, socklen_t *len);
+void sock_ext_free(struct sock *so);
+/* One IPV6_HOPOPTS/DSTOPTS/RTHDRDSTOPTS/RTHDR/NEXTHOP cmsg into ss. 0 or negative errno. */
+int sock_ext_cmsg(struct umk_stack *s, const struct cmsghdr *c, struct sock_send *ss);
+/* After sock_tx_prepare: the headers and next hop of this send (ancillary over sticky),
+ * pointed to by tx->ext when there are any. 0 or negative errno. */
+int sock_tx_ext(struct umk_stack *s, struct sock *so, struct sock_send *ss, struct ip6_tx *tx);
+static inline uint32_t sock_tx_headroom(const struct ip6_tx *tx)
+{
+	return tx->ext ? tx->ext->total : 0;
+}
+
+/* The extension headers a received packet came with (offsets from pkt->buf). */
+#define SOCK_RX_EXT_MAX 8
+struct sock_rx_ext {
+	struct { int type; uint32_t off; uint16_t len; } h[SOCK_RX_EXT_MAX];
+	uint32_t n, total;
+};
+bool sock_ext_wanted(const struct sock *so);
+/* Walks from pkt->net_off to the upper-layer header at ulp_off; how many were found (0
+ * when the chain is not a plain one: ESP/AH, or it does not end at ulp_off). */
+int sock_ext_scan(const struct umk_pkt *pkt, uint32_t ulp_off, struct sock_rx_ext *e);
+/* What so gets queued: pkt itself, or, when so asked for headers e found in orig, a copy of
+ * pkt with them in front (*ext_len their bytes). pkt may be orig; it is freed if replaced. */
+struct umk_pkt *sock_ext_take(struct umk_stack *s, const struct sock *so,
+			      const struct sock_rx_ext *e, const struct umk_pkt *orig,
+			      struct umk_pkt *pkt, uint16_t *ext_len);
+/* Calls put for each kept header (cmsg type, bytes), in the order they came. */
+void sock_ext_put_cmsgs(const uint8_t *p, uint16_t len,
+			void (*put)(void *ctx, int type, const void *data, size_t n), void *ctx);
+
 /* ---- sockopt.c ---- */
 
 void sock_opts_init(struct sock_opts *o);
@@ -218,8 +278,21 @@ int sock_setopt(struct umk_stack *s, struct sock *so, int level, int name, const
 		socklen_t len);
 int sock_getopt(struct umk_stack *s, struct sock *so, int level, int name, void *val,
 		socklen_t *len);
+
+/* ---- sockopt_mcast.c: group membership and RFC 3678 source filters ---- */
+
+/* IPV6_JOIN_GROUP/LEAVE_GROUP and the MCAST_* options of level IPPROTO_IPV6;
+ * -ENOPROTOOPT for any other. */
+int sock_mcast_setopt(struct umk_stack *s, struct sock *so, int name, const void *val,
+		      socklen_t len);
+int sock_mcast_getopt(struct umk_stack *s, struct sock *so, int name, void *val,
+		      socklen_t *len);
 /* Leaves every group of the socket (on close). */
 void sock_leave_all(struct umk_stack *s, struct sock *so);
+/* RFC 3678 / RFC 3810 4.1: a datagram to a multicast group reaches the socket only if its
+ * source passes the socket's filter for that group and interface (a socket that did not
+ * join the group takes it, as before). A refusal is counted. Always true for unicast. */
+bool sock_mcast_pass(struct umk_stack *s, const struct sock *so, const struct ip6_rx *rx);
 
 /* ---- the protocols ---- */
 

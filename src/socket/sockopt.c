@@ -2,7 +2,7 @@
  * sockopt.c - socket options: SOL_SOCKET basics, the RFC 3493 5.2 IPv6 options, RFC 3542
  * sticky and receive options, IPV6_CHECKSUM (RFC 3542 3.1) and ICMP6_FILTER (3.2). Plain
  * integer options are rows of one table {level, name, field, min, max}; the rest have a
- * handler each. Group membership drives MLD (ip6/mld6.h).
+ * handler each. Group membership and RFC 3678 source filters: socket/sockopt_mcast.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,6 +56,9 @@ static const struct int_opt int_opts[] = {
 	{ IPPROTO_IPV6, IPV6_DONTFRAG, F_BOOL, O(dontfrag), 0, 1, false },
 	{ IPPROTO_IPV6, IPV6_USE_MIN_MTU, F_I8, O(use_min_mtu), -1, 1, false },
 	{ IPPROTO_IPV6, IPV6_TCLASS, F_I16, O(tclass), -1, 255, false },
+	{ IPPROTO_IPV6, IPV6_RECVHOPOPTS, F_BOOL, O(recvhopopts), 0, 1, false },
+	{ IPPROTO_IPV6, IPV6_RECVDSTOPTS, F_BOOL, O(recvdstopts), 0, 1, false },
+	{ IPPROTO_IPV6, IPV6_RECVRTHDR, F_BOOL, O(recvrthdr), 0, 1, false },
 };
 
 static const struct int_opt *find_int(int level, int name)
@@ -118,64 +121,7 @@ static int get_int(struct sock *so, const struct int_opt *o, void *val, socklen_
 	return write_out(val, len, &v, sizeof(v));
 }
 
-/* ---- group membership (RFC 3493 5.2, driving RFC 3810 MLD) ---- */
-
-static struct umk_if *group_if(struct umk_stack *s, const struct ipv6_mreq *mr)
-{
-	struct rt6_nexthop nh;
-	if (mr->ipv6mr_interface)
-		return if_get(s, (int)mr->ipv6mr_interface);
-	if (!rt6_lookup(s, &mr->ipv6mr_multiaddr, 0, 0, &nh))
-		return nh.ifp;
-	return s->n_ifs == 1 ? if_first(s) : NULL;
-}
-
-static int membership(struct umk_stack *s, struct sock *so, bool join, const void *val,
-		      socklen_t len)
-{
-	struct ipv6_mreq mr;
-	if (!val || len < sizeof(mr))
-		return -EINVAL;
-	memcpy(&mr, val, sizeof(mr));
-	if (!IN6_IS_ADDR_MULTICAST(&mr.ipv6mr_multiaddr))
-		return -EINVAL;
-	struct umk_if *ifp = group_if(s, &mr);
-	if (!ifp)
-		return -ENODEV;
-	int i;
-	for (i = 0; i < so->n_mships; i++)
-		if (so->mships[i].ifindex == ifp->index &&
-		    IN6_ARE_ADDR_EQUAL(&so->mships[i].group, &mr.ipv6mr_multiaddr))
-			break;
-	if (join) {
-		if (i < so->n_mships)
-			return -EADDRINUSE;
-		if (so->n_mships >= SOCK_MAX_MEMBERSHIPS)
-			return -ENOBUFS;
-		int r = mld_join(s, ifp, &mr.ipv6mr_multiaddr);
-		if (r)
-			return r;
-		so->mships[so->n_mships].group = mr.ipv6mr_multiaddr;
-		so->mships[so->n_mships].ifindex = ifp->index;
-		so->n_mships++;
-		return 0;
-	}
-	if (i == so->n_mships)
-		return -EADDRNOTAVAIL;
-	mld_leave(s, ifp, &mr.ipv6mr_multiaddr);
-	so->mships[i] = so->mships[--so->n_mships];
-	return 0;
-}
-
-void sock_leave_all(struct umk_stack *s, struct sock *so)
-{
-	for (int i = 0; i < so->n_mships; i++) {
-		struct umk_if *ifp = if_get(s, so->mships[i].ifindex);
-		if (ifp)
-			mld_leave(s, ifp, &so->mships[i].group);
-	}
-	so->n_mships = 0;
-}
+/* Group membership (RFC 3493 5.2) and RFC 3678 source filters: socket/sockopt_mcast.c. */
 
 /* ---- the rest, one handler each ---- */
 
@@ -234,6 +180,8 @@ int sock_setopt(struct umk_stack *s, struct sock *so, int level, int name, const
 	}
 	if (level != IPPROTO_IPV6)
 		return -ENOPROTOOPT;
+	if ((r = sock_mcast_setopt(s, so, name, val, len)) != -ENOPROTOOPT)
+		return r;
 	switch (name) {
 	case IPV6_MULTICAST_IF:
 		if ((r = read_int(val, len, &v)))
@@ -242,11 +190,6 @@ int sock_setopt(struct umk_stack *s, struct sock *so, int level, int name, const
 			return -ENXIO;
 		so->opt.multicast_if = v;
 		return 0;
-	case IPV6_JOIN_GROUP:
-	case IPV6_LEAVE_GROUP:
-		if (so->type != SOCK_DGRAM && so->type != SOCK_RAW)
-			return -ENOPROTOOPT;
-		return membership(s, so, name == IPV6_JOIN_GROUP, val, len);
 	case IPV6_PKTINFO: {
 		/* RFC 3542 6.1: sticky source and interface; an empty value clears it */
 		struct in6_pktinfo pi;
@@ -281,10 +224,7 @@ int sock_setopt(struct umk_stack *s, struct sock *so, int level, int name, const
 	case IPV6_DSTOPTS:
 	case IPV6_RTHDRDSTOPTS:
 	case IPV6_NEXTHOP:
-	case IPV6_RECVRTHDR:
-	case IPV6_RECVHOPOPTS:
-	case IPV6_RECVDSTOPTS:
-		return -ENOPROTOOPT;  /* not implemented yet (socket.h) */
+		return sock_ext_setopt(s, so, name, val, len);   /* exthdr.c */
 	}
 	return -ENOPROTOOPT;
 }
@@ -330,6 +270,8 @@ int sock_getopt(struct umk_stack *s, struct sock *so, int level, int name, void 
 	}
 	if (level != IPPROTO_IPV6)
 		return -ENOPROTOOPT;
+	if ((v = sock_mcast_getopt(s, so, name, val, len)) != -ENOPROTOOPT)
+		return v;
 	switch (name) {
 	case IPV6_MULTICAST_IF:
 		v = so->opt.multicast_if;
@@ -363,10 +305,7 @@ int sock_getopt(struct umk_stack *s, struct sock *so, int level, int name, void 
 	case IPV6_DSTOPTS:
 	case IPV6_RTHDRDSTOPTS:
 	case IPV6_NEXTHOP:
-	case IPV6_RECVRTHDR:
-	case IPV6_RECVHOPOPTS:
-	case IPV6_RECVDSTOPTS:
-		return -ENOPROTOOPT;
+		return sock_ext_getopt(so, name, val, len);      /* exthdr.c */
 	}
 	return -ENOPROTOOPT;
 }

@@ -76,9 +76,10 @@ static ssize_t raw_send(struct umk_stack *s, struct sock *so, struct sock_send *
 		return -EINVAL;
 	if (!icmp && so->opt.checksum >= 0 && (size_t)so->opt.checksum + 2 > ss->len)
 		return -EINVAL;
-	if ((r = sock_tx_prepare(s, so, ss, &tx, (uint8_t)so->proto)))
+	if ((r = sock_tx_prepare(s, so, ss, &tx, (uint8_t)so->proto)) ||
+	    (r = sock_tx_ext(s, so, ss, &tx)))
 		return r;
-	struct umk_pkt *pkt = pkt_alloc(s, (uint32_t)ss->len, PKT_HEADROOM);
+	struct umk_pkt *pkt = pkt_alloc(s, (uint32_t)ss->len, PKT_HEADROOM + sock_tx_headroom(&tx));
 	if (!pkt) {
 		COUNT(s, RAW6_OUT_ERRORS);
 		return -ENOBUFS;
@@ -107,13 +108,17 @@ static bool addr_ok(const struct sock *so, const struct ip6_rx *rx)
 	return true;
 }
 
+/* e: the extension headers the original packet orig came with (RFC 3542 4). */
 static void deliver(struct umk_stack *s, struct sock *so, struct umk_pkt *pkt,
-		    const struct ip6_rx *rx)
+		    const struct ip6_rx *rx, const struct sock_rx_ext *e,
+		    const struct umk_pkt *orig)
 {
 	struct sock_rxmeta m = {
 		.src = rx->src, .dst = rx->dst, .ifindex = (uint16_t)rx->ifp->index,
 		.hlim = rx->hlim, .tclass = rx->tclass, .kind = SOCK_RX_DATA,
 	};
+	if (e->n && sock_ext_wanted(so))
+		pkt = sock_ext_take(s, so, e, orig, pkt, &m.ext_len);
 	if (sock_enqueue(s, so, pkt, &m))
 		COUNT(s, RAW6_IN_DELIVERED);
 }
@@ -123,8 +128,11 @@ void raw6_icmp_input(struct umk_stack *s, const struct umk_pkt *pkt, const struc
 	if (!s->sock || pkt->len < ICMP6_HLEN)
 		return;
 	uint8_t type = pkt->data[0];
+	struct sock_rx_ext ext = { .n = 0 };
+	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
+		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 	for (struct sock *so = sock_next(s, NULL, &raw6_proto); so; so = sock_next(s, so, &raw6_proto)) {
-		if (so->proto != IPPROTO_ICMPV6 || !addr_ok(so, rx))
+		if (so->proto != IPPROTO_ICMPV6 || !addr_ok(so, rx) || !sock_mcast_pass(s, so, rx))
 			continue;
 		if (ICMP6_FILTER_WILLBLOCK(type, &so->opt.filter)) {
 			COUNT(s, RAW6_IN_FILTERED);   /* RFC 3542 3.2 */
@@ -135,7 +143,7 @@ void raw6_icmp_input(struct umk_stack *s, const struct umk_pkt *pkt, const struc
 			COUNT(s, RAW6_IN_NOBUFS);
 			continue;
 		}
-		deliver(s, so, c, rx);
+		deliver(s, so, c, rx, &ext, pkt);
 	}
 }
 
@@ -152,8 +160,11 @@ bool raw6_wants(struct umk_stack *s, uint8_t nxt)
 void raw6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 {
 	struct sock *last = NULL;
+	struct sock_rx_ext ext = { .n = 0 };
+	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
+		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 	for (struct sock *so = sock_next(s, NULL, &raw6_proto); so; so = sock_next(s, so, &raw6_proto)) {
-		if (so->proto != rx->nxt || !addr_ok(so, rx))
+		if (so->proto != rx->nxt || !addr_ok(so, rx) || !sock_mcast_pass(s, so, rx))
 			continue;
 		/* RFC 3542 3.1: with IPV6_CHECKSUM set the stack verifies it on input too */
 		if (so->opt.checksum >= 0 &&
@@ -165,14 +176,14 @@ void raw6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		if (last) {
 			struct umk_pkt *c = pkt_copy(s, pkt, PKT_HEADROOM);
 			if (c)
-				deliver(s, last, c, rx);
+				deliver(s, last, c, rx, &ext, pkt);
 			else
 				COUNT(s, RAW6_IN_NOBUFS);
 		}
 		last = so;
 	}
 	if (last)
-		deliver(s, last, pkt, rx);
+		deliver(s, last, pkt, rx, &ext, pkt);
 	else
 		pkt_free(s, pkt);
 }

@@ -20,6 +20,7 @@
 #include "core/stack_int.h"
 #include "ip6/addrconf.h"
 #include "ip6/ip6.h"
+#include "ipsec/udpencap.h"
 #include "socket/sock_int.h"
 #include "transport/transport.h"
 #include "wire/checksum.h"
@@ -162,11 +163,13 @@ static ssize_t udp_send(struct umk_stack *s, struct sock *so, struct sock_send *
 		return -EMSGSIZE;
 	if ((r = autobind(s, so)))
 		return r;
-	if ((r = sock_tx_prepare(s, so, ss, &tx, IPPROTO6_UDP)))
+	if ((r = sock_tx_prepare(s, so, ss, &tx, IPPROTO6_UDP)) ||
+	    (r = sock_tx_ext(s, so, ss, &tx)))
 		return r;
 	tx.csum_off = UDP_OFF_CSUM; /* RFC 8200 8.1: mandatory over IPv6 */
 
-	struct umk_pkt *pkt = pkt_alloc(s, UDP_HLEN + (uint32_t)ss->len, PKT_HEADROOM);
+	struct umk_pkt *pkt = pkt_alloc(s, UDP_HLEN + (uint32_t)ss->len,
+					PKT_HEADROOM + sock_tx_headroom(&tx));
 	if (!pkt) {
 		COUNT(s, UDP_OUT_ERRORS);
 		return -ENOBUFS;
@@ -215,13 +218,17 @@ static bool sock_matches(const struct sock *so, const struct ip6_rx *rx, uint16_
 	return true;
 }
 
+/* e: the extension headers the original packet orig came with (RFC 3542 4). */
 static void deliver(struct umk_stack *s, struct sock *so, struct umk_pkt *pkt,
-		    const struct ip6_rx *rx, uint16_t sport)
+		    const struct ip6_rx *rx, uint16_t sport, const struct sock_rx_ext *e,
+		    const struct umk_pkt *orig)
 {
 	struct sock_rxmeta m = {
 		.src = rx->src, .dst = rx->dst, .ifindex = (uint16_t)rx->ifp->index,
 		.sport = sport, .hlim = rx->hlim, .tclass = rx->tclass, .kind = SOCK_RX_DATA,
 	};
+	if (e->n && sock_ext_wanted(so))
+		pkt = sock_ext_take(s, so, e, orig, pkt, &m.ext_len);
 	if (sock_enqueue(s, so, pkt, &m))
 		COUNT(s, UDP_IN_DATAGRAMS);
 	else
@@ -252,6 +259,13 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		goto bad;
 	}
 	pkt_trim(pkt, u.len);
+	/* RFC 3948 3.2: ESP in UDP and NAT-keepalives to an SA's port (ipsec/udpencap.c) */
+	if (udpencap_input(s, pkt, rx, &u))
+		return;
+	/* extension headers came with it: found once, for the sockets that ask (exthdr.c) */
+	struct sock_rx_ext ext = { .n = 0 };
+	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
+		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 
 	if (rx->flags & IP6_RX_DST_MCAST) {
 		/* every socket on the port gets a copy, the last one the packet itself */
@@ -261,10 +275,12 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		     so = sock_next(s, so, &udp6_proto)) {
 			if (!sock_matches(so, rx, u.sport, u.dport, &score))
 				continue;
+			if (!sock_mcast_pass(s, so, rx))
+				continue;   /* RFC 3678 source filter; counted */
 			if (last) {
 				struct umk_pkt *c = pkt_copy(s, pkt, PKT_HEADROOM);
 				if (c && pkt_pull(c, UDP_HLEN))
-					deliver(s, last, c, rx, u.sport);
+					deliver(s, last, c, rx, u.sport, &ext, pkt);
 				else if (c)
 					pkt_free(s, c);
 				else
@@ -277,7 +293,7 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 			goto drop;
 		}
 		pkt_pull(pkt, UDP_HLEN);
-		deliver(s, last, pkt, rx, u.sport);
+		deliver(s, last, pkt, rx, u.sport, &ext, pkt);
 		return;
 	}
 
@@ -296,7 +312,7 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		return;
 	}
 	pkt_pull(pkt, UDP_HLEN);
-	deliver(s, best, pkt, rx, u.sport);
+	deliver(s, best, pkt, rx, u.sport, &ext, pkt);
 	return;
 bad:
 	COUNT(s, UDP_IN_ERRORS);
