@@ -35,8 +35,8 @@
  * IPV6_PATHMTU (get, connected sockets), IPV6_CHECKSUM; IPPROTO_ICMPV6 ICMP6_FILTER.
  * Ancillary data sent: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_DONTFRAG,
  * IPV6_USE_MIN_MTU; received: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PATHMTU.
- * Not yet: the RTHDR/HOPOPTS/DSTOPTS family, IPV6_NEXTHOP, inet6_opt_* / inet6_rth_*, RFC 3678
- * source filters (ENOPROTOOPT).
+ * Not yet: the RTHDR/HOPOPTS/DSTOPTS family, IPV6_NEXTHOP, inet6_opt_* / inet6_rth_*.
+ * RFC 3678 source filters: below.
  *
  * struct in6_pktinfo and struct ip6_mtuinfo are GNU extensions in glibc: define _GNU_SOURCE
  * before including any header.
@@ -110,6 +110,31 @@ UMK_API int umk_poll(struct umk_stack *s, struct umk_pollfd *fds, unsigned nfds,
  * that read the daemon's event. fn NULL removes it. */
 typedef void (*umk_sock_cb)(void *ctx, int sd, short revents);
 UMK_API int umk_sock_set_callback(struct umk_stack *s, int sd, umk_sock_cb fn, void *ctx);
+
+/* ---- RFC 3678 multicast source filters ------------------------------------------------- */
+
+/* Level IPPROTO_IPV6 on SOCK_DGRAM and SOCK_RAW sockets, with the system's structs
+ * (struct group_req, group_source_req, group_filter; sockaddr_storage holding a
+ * sockaddr_in6): MCAST_JOIN_GROUP, MCAST_LEAVE_GROUP (any-source, like IPV6_JOIN_GROUP),
+ * MCAST_JOIN_SOURCE_GROUP, MCAST_LEAVE_SOURCE_GROUP (INCLUDE mode), MCAST_BLOCK_SOURCE,
+ * MCAST_UNBLOCK_SOURCE (EXCLUDE mode) and MCAST_MSFILTER (set; get with the group in the
+ * buffer). A datagram to a joined group is delivered only if its source passes the filter.
+ * Errors: EINVAL mixing INCLUDE and EXCLUDE calls on one membership or a bad address,
+ * EADDRNOTAVAIL leaving/unblocking a source not listed, joining/blocking one already
+ * listed, or a group not joined, EADDRINUSE joining a group twice, ENOBUFS past the
+ * max_socket_group_sources limit (default 64) or 20 memberships per socket.
+ *
+ * RFC 3678 5.2.1 setsourcefilter()/getsourcefilter(): the full state of one membership.
+ * fmode MCAST_INCLUDE or MCAST_EXCLUDE; INCLUDE with no sources leaves the group. On get,
+ * *numsrc says how many entries slist has room for and returns how many the filter has.
+ * On a remote stack get fails with EOPNOTSUPP, and set carries at most 6 sources (the
+ * control message's 1 KiB option limit). */
+UMK_API int umk_setsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
+				const struct sockaddr *group, socklen_t grouplen, uint32_t fmode,
+				uint32_t numsrc, const struct sockaddr_storage *slist);
+UMK_API int umk_getsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
+				const struct sockaddr *group, socklen_t grouplen, uint32_t *fmode,
+				uint32_t *numsrc, struct sockaddr_storage *slist);
 
 /* ---- remote stacks: umikamed's control socket ------------------------------------------ */
 

@@ -59,6 +59,8 @@ struct umk_limits {
 	uint32_t tcp_msl;             /* ms; Maximum Segment Lifetime, TIME_WAIT is 2*MSL (RFC 9293) */
 	uint32_t tcp_rto_min;         /* ms; RFC 6298 2.4 lower bound of the RTO (1 s) */
 	uint32_t tcp_challenge_acks;  /* RFC 5961 7: challenge ACKs per second, stack-wide */
+	uint32_t max_socket_group_sources; /* RFC 3678 sources per group per socket */
+	uint32_t max_group_sources;   /* sources an interface tracks per group (RFC 3810 4.2) */
 };
 
 struct umk_stack_config {

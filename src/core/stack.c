@@ -59,6 +59,8 @@ void umk_stack_config_defaults(struct umk_stack_config *cfg)
 	l->tcp_msl = 30000;
 	l->tcp_rto_min = 1000;
 	l->tcp_challenge_acks = 100;
+	l->max_socket_group_sources = 64;   /* as Linux's mld_max_msf */
+	l->max_group_sources = 256;
 }
 
 struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t now)

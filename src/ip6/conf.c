@@ -106,6 +106,8 @@ static const struct conf_row limit_rows[] = {
 	LIM(tcp_msl, 1, 600000, "ms"),
 	LIM(tcp_rto_min, 1, 60000, "ms"),
 	LIM(tcp_challenge_acks, 1, 1000000, "per s"),
+	LIM(max_socket_group_sources, 1, 1024, ""),
+	LIM(max_group_sources, 1, 65535, ""),
 };
 
 static int32_t *field(void *base, const struct conf_row *r) { return (int32_t *)((char *)base + r->off); }

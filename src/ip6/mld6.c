@@ -2,10 +2,13 @@
  * mld6.c - the MLD listener: MLDv2 (RFC 3810 6, host side) for every group the stack joins,
  * with MLDv1 (RFC 2710 4) compatibility mode (RFC 3810 8.2).
  *
- * Joins are any-source (EXCLUDE {}), so the per-group state is a reference count, the
- * pending state-change retransmissions (RFC 3810 6.1) and the pending response to a query
- * (RFC 3810 6.2, 6.3). ff02::1 is always joined and never reported (RFC 3810 6), nor is any
- * group of scope 0 or 1 (RFC 2710 5).
+ * Each group keeps the interface's source filter (RFC 3810 4.2), merged from its listeners'
+ * filters (sockets with RFC 3678 source filters, the stack's own any-source joins) by
+ * ip6/mld6_filter.c, the pending state-change retransmissions (RFC 3810 6.1: a filter-mode
+ * counter here, a counter per source there) and the pending response to a query (RFC 3810
+ * 6.2, 6.3). ff02::1 is always joined and never reported (RFC 3810 6), nor is any group of
+ * scope 0 or 1 (RFC 2710 5). In MLDv1 compatibility mode sources are ignored (RFC 3810 8.3):
+ * a group is reported while any listener remains.
  *
  * Neighbours: wire/mld.c (formats), ip6/icmp6 (mld_input is called for types 130, 131, 132,
  * 143; reports leave through icmp6_send), ip6/addrconf.c (joins the solicited-node groups
@@ -19,6 +22,7 @@
 #include "ip6/addrconf.h"
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
+#include "ip6/mld6_filter.h"
 #include "wire/mld.h"
 
 /* Sources of a Multicast Address and Source Specific Query remembered per group (RFC 3810
@@ -29,9 +33,10 @@ struct mld_group {
 	struct mld_group *next;
 	struct mld_ifinfo *mi;
 	struct in6_addr addr;
-	uint32_t refcnt;                /* 0: left, kept while its TO_IN is retransmitted */
-	uint8_t change_left;            /* state-change transmissions still due (RFC 3810 6.1) */
-	uint8_t change_type;            /* MLD_CHANGE_TO_EXCLUDE_MODE or _INCLUDE_MODE */
+	struct mld_srcset filter;       /* interface state; no listener: left, kept while
+					 * its last change is retransmitted */
+	uint8_t change_left;            /* v2: Filter Mode Retransmission Counter (RFC 3810
+					 * 6.1); v1: unsolicited reports still due */
 	bool last_reporter;             /* RFC 2710 4: we sent the latest report */
 	struct umk_timer timer;         /* v2: query response; v1: report delay */
 	uint16_t nsrcs;                 /* queried sources pending (RFC 3810 6.2) */
@@ -122,7 +127,13 @@ static void group_free(struct umk_stack *s, struct mld_group *g)
 		}
 	timer_cancel(s, &g->timer);
 	mi->n_groups--;
+	mld_srcset_free(&g->filter);
 	free(g);
+}
+
+static bool listened(const struct mld_group *g)
+{
+	return mld_srcset_listened(&g->filter);
 }
 
 static uint64_t random_delay(struct umk_stack *s, uint32_t max_ms)
@@ -180,21 +191,28 @@ static void send_v1(struct umk_stack *s, struct mld_ifinfo *mi, uint8_t type,
 }
 
 /*
- * Builds MLDv2 reports from the records pick() chooses, splitting them over as many reports
- * as the link MTU needs (RFC 3810 5.2.15).
+ * Builds MLDv2 reports record by record, splitting them over as many reports as the link
+ * MTU needs (RFC 3810 5.2.15).
  */
-struct record_choice {
-	uint8_t type;
-	const struct in6_addr *srcs;
-	uint16_t nsrcs;
-};
-typedef bool (*pick_fn)(struct mld_group *g, struct record_choice *rc);
-
 struct report_builder {
 	struct umk_pkt *pkt;
 	uint16_t nrecords;
 	uint32_t max;
 };
+
+/* Sources one record may carry in a report of its own; the stack buffer below holds them. */
+#define MLD_CHUNK_MAX 128
+
+static void builder_init(struct mld_ifinfo *mi, struct report_builder *b)
+{
+	/* IPv6 header and the 8-byte Hop-by-Hop header with the Router Alert come first */
+	uint32_t mtu = (uint32_t)mi->ifp->conf.mtu;
+	if (mtu > PKT_SMALL_SIZE - PKT_HEADROOM)
+		mtu = PKT_SMALL_SIZE - PKT_HEADROOM;
+	b->pkt = NULL;
+	b->nrecords = 0;
+	b->max = mtu - 40 - 8;
+}
 
 static void builder_flush(struct umk_stack *s, struct mld_ifinfo *mi, struct report_builder *b)
 {
@@ -207,9 +225,10 @@ static void builder_flush(struct umk_stack *s, struct mld_ifinfo *mi, struct rep
 }
 
 static void builder_add(struct umk_stack *s, struct mld_ifinfo *mi, struct report_builder *b,
-			const struct in6_addr *group, const struct record_choice *rc)
+			const struct in6_addr *group, uint8_t type, const struct in6_addr *srcs,
+			uint16_t nsrcs)
 {
-	size_t need = mld_v2_record_len(rc->nsrcs);
+	size_t need = mld_v2_record_len(nsrcs);
 	if (b->pkt && b->pkt->len + need > b->max)
 		builder_flush(s, mi, b);
 	if (!b->pkt) {
@@ -223,47 +242,99 @@ static void builder_add(struct umk_stack *s, struct mld_ifinfo *mi, struct repor
 	uint8_t *p = pkt_put(b->pkt, (uint32_t)need);
 	if (!p)
 		return;
-	mld_v2_record_emit(p, need, rc->type, group, rc->srcs, rc->nsrcs);
+	mld_v2_record_emit(p, need, type, group, srcs, nsrcs);
 	b->nrecords++;
 }
 
-static void send_v2_records(struct umk_stack *s, struct mld_ifinfo *mi, pick_fn pick)
+static bool exclude_type(uint8_t type)
 {
-	/* IPv6 header and the 8-byte Hop-by-Hop header with the Router Alert come first */
-	uint32_t mtu = (uint32_t)mi->ifp->conf.mtu;
-	if (mtu > PKT_SMALL_SIZE - PKT_HEADROOM)
-		mtu = PKT_SMALL_SIZE - PKT_HEADROOM;
-	struct report_builder b = { .max = mtu - 40 - 8 };
-	for (struct mld_group *g = mi->groups; g; g = g->next) {
-		struct record_choice rc = { 0 };
-		if (reportable(&g->addr) && pick(g, &rc))
-			builder_add(s, mi, &b, &g->addr, &rc);
+	return type == MLD_MODE_IS_EXCLUDE || type == MLD_CHANGE_TO_EXCLUDE_MODE;
+}
+
+/* Adds the record `type` with the sources of kind k of g's filter. An empty record is only
+ * sent when it means something (IS_EX {}, TO_EX {}, TO_IN {}); ALLOW, BLOCK and IS_IN with
+ * no sources are omitted (RFC 3810 6.1, 6.3). RFC 3810 5.2.15: a list too long for one
+ * report is split over several records, except an EXCLUDE one, which is cut to what fits. */
+static void builder_add_set(struct umk_stack *s, struct mld_ifinfo *mi,
+			    struct report_builder *b, struct mld_group *g, uint8_t type,
+			    enum mld_pick k)
+{
+	struct in6_addr chunk[MLD_CHUNK_MAX];
+	uint32_t room = (b->max - MLD_V2_REPORT_HDRLEN - MLD_V2_RECORD_HDRLEN) / 16;
+	uint16_t per = (uint16_t)(room < MLD_CHUNK_MAX ? room : MLD_CHUNK_MAX);
+	uint32_t total = mld_srcset_count(&g->filter, k);
+	bool empty_ok = exclude_type(type) || type == MLD_CHANGE_TO_INCLUDE_MODE;
+	if (!total) {
+		if (empty_ok)
+			builder_add(s, mi, b, &g->addr, type, NULL, 0);
+		return;
 	}
+	uint32_t cursor = 0, done = 0;
+	while (done < total) {
+		uint16_t n = mld_srcset_pick(&g->filter, k, &cursor, chunk, per);
+		if (!n)
+			break;
+		builder_add(s, mi, b, &g->addr, type, chunk, n);
+		done += n;
+		if (exclude_type(type) && done < total) {
+			COUNT(s, MLD_OUT_EXCLUDE_TRUNCATED);
+			break;
+		}
+	}
+}
+
+typedef void (*emit_fn)(struct umk_stack *s, struct mld_ifinfo *mi, struct report_builder *b,
+			struct mld_group *g);
+
+static void send_v2_records(struct umk_stack *s, struct mld_ifinfo *mi, emit_fn emit)
+{
+	struct report_builder b;
+	builder_init(mi, &b);
+	for (struct mld_group *g = mi->groups; g; g = g->next)
+		if (reportable(&g->addr))
+			emit(s, mi, &b, g);
 	builder_flush(s, mi, &b);
 }
 
 /* ---- state-change reports (RFC 3810 6.1) ---------------------------------------------- */
 
-static bool pick_change(struct mld_group *g, struct record_choice *rc)
+/* RFC 3810 6.1: while the Filter Mode Retransmission Counter runs, the report carries a
+ * Filter Mode Change record with the current list; otherwise ALLOW and BLOCK records with
+ * every source whose own counter runs, by what the host now does with it. */
+static void emit_change(struct umk_stack *s, struct mld_ifinfo *mi, struct report_builder *b,
+			struct mld_group *g)
 {
-	if (!g->change_left)
-		return false;
-	g->change_left--;
-	rc->type = g->change_type;
-	return true;
+	if (g->change_left) {
+		g->change_left--;
+		uint8_t type = mld_srcset_mode(&g->filter) == MLD_FILTER_EXCLUDE ?
+			       MLD_CHANGE_TO_EXCLUDE_MODE : MLD_CHANGE_TO_INCLUDE_MODE;
+		builder_add_set(s, mi, b, g, type, MLD_PICK_LIST);
+		return;
+	}
+	if (!mld_srcset_pending(&g->filter))
+		return;
+	builder_add_set(s, mi, b, g, MLD_ALLOW_NEW_SOURCES, MLD_PICK_ALLOW);
+	builder_add_set(s, mi, b, g, MLD_BLOCK_OLD_SOURCES, MLD_PICK_BLOCK);
+	mld_srcset_tick(&g->filter);
+}
+
+static bool change_pending(const struct mld_group *g)
+{
+	return g->change_left || mld_srcset_pending(&g->filter);
 }
 
 /* Sends every pending state-change record, then frees groups whose leave is fully told. */
 static void send_changes(struct umk_stack *s, struct mld_ifinfo *mi)
 {
-	send_v2_records(s, mi, pick_change);
+	send_v2_records(s, mi, emit_change);
 	bool more = false;
 	struct mld_group *g = mi->groups;
 	while (g) {
 		struct mld_group *next = g->next;
-		if (g->change_left)
+		mld_srcset_gc(&g->filter);
+		if (change_pending(g))
 			more = true;
-		else if (!g->refcnt)
+		else if (!listened(g))
 			group_free(s, g);
 		g = next;
 	}
@@ -296,56 +367,116 @@ static void v1_unsolicited(struct umk_stack *s, struct mld_ifinfo *mi, struct ml
 			     random_delay(s, (uint32_t)mi->ifp->conf.mld_unsolicited_report_interval));
 }
 
-/* Our interest in g changed to `type` (TO_EX on a join, TO_IN on the last leave). */
-static void state_change(struct umk_stack *s, struct mld_ifinfo *mi, struct mld_group *g,
-			 uint8_t type)
+/* The whole state of g told afresh (link up, a link-local source now valid): from the
+ * routers' point of view it changes from INCLUDE {}, so TO_EX (list) or ALLOW (list). */
+static void announce(struct mld_ifinfo *mi, struct mld_group *g)
 {
-	g->change_type = type;
-	g->change_left = mi->robustness ? mi->robustness : 1;
-	send_changes(s, mi);
+	if (mld_srcset_mode(&g->filter) == MLD_FILTER_EXCLUDE)
+		g->change_left = mi->robustness;
+	else
+		mld_srcset_mark_list(&g->filter, mi->robustness);
 }
 
-/* ---- joins and leaves ----------------------------------------------------------------- */
+/* ---- joins, leaves and filter changes ------------------------------------------------- */
 
-int mld_join(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group)
+static struct mld_group *group_new(struct umk_stack *s, struct mld_ifinfo *mi,
+				   const struct in6_addr *group)
+{
+	if (mi->n_groups >= s->limits.max_groups) {
+		COUNT(s, MLD_GROUP_LIMIT);
+		char b[ADDRSTRLEN];
+		LOG_WARN(s, "%s: group table full (%u), cannot join %s", mi->ifp->name,
+			 mi->n_groups, addr_str(group, b));
+		return NULL;
+	}
+	struct mld_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->mi = mi;
+	g->addr = *group;
+	timer_init(&g->timer, group_timer_fire);
+	g->next = mi->groups;
+	mi->groups = g;
+	mi->n_groups++;
+	return g;
+}
+
+static const struct mld_filter no_filter = { .mode = MLD_FILTER_INCLUDE };
+static const struct mld_filter any_source = { .mode = MLD_FILTER_EXCLUDE };
+
+int mld_filter_change(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group,
+		      const struct mld_filter *old, const struct mld_filter *new)
 {
 	struct mld_ifinfo *mi = ifp->mld;
 	if (!mi || !IN6_IS_ADDR_MULTICAST(group))
 		return -EINVAL;
 	struct mld_group *g = group_find(mi, group);
-	if (g && g->refcnt) {
-		g->refcnt++;
-		return 0;
-	}
+	bool created = false;
 	if (!g) {
-		if (mi->n_groups >= s->limits.max_groups) {
-			COUNT(s, MLD_GROUP_LIMIT);
-			char b[ADDRSTRLEN];
-			LOG_WARN(s, "%s: group table full (%u), cannot join %s", ifp->name,
-				 mi->n_groups, addr_str(group, b));
-			return -ENOSPC;
-		}
-		g = calloc(1, sizeof(*g));
-		if (!g)
-			return -ENOMEM;
-		g->mi = mi;
-		g->addr = *group;
-		timer_init(&g->timer, group_timer_fire);
-		g->next = mi->groups;
-		mi->groups = g;
-		mi->n_groups++;
+		if (new->mode == MLD_FILTER_INCLUDE && !new->nsrcs)
+			return 0;
+		if (!(g = group_new(s, mi, group)))
+			return mi->n_groups >= s->limits.max_groups ? -ENOSPC : -ENOMEM;
+		created = true;
 	}
-	g->refcnt = 1;
-	g->nsrcs = 0;
-	g->srcs_overflow = false;
-	timer_cancel(s, &g->timer);
-	if (!(ifp->flags & UMK_IF_UP) || !reportable(group))
+	bool was = listened(g);
+	int r = mld_srcset_update(&g->filter, old, new, s->limits.max_group_sources);
+	if (r) {
+		if (r == -ENOBUFS) {
+			COUNT(s, MLD_GROUP_SOURCE_LIMIT);
+			char b[ADDRSTRLEN];
+			LOG_WARN(s, "%s: %s would track more than %u sources", ifp->name,
+				 addr_str(group, b), s->limits.max_group_sources);
+		}
+		if (created)
+			group_free(s, g);
+		return r;
+	}
+	bool now = listened(g);
+	if (!was || !now) {
+		/* a fresh membership, or none left: no query answer is pending for it */
+		timer_cancel(s, &g->timer);
+		g->nsrcs = 0;
+		g->srcs_overflow = false;
+	}
+	if (!(ifp->flags & UMK_IF_UP) || !reportable(group)) {
+		/* nothing is told; mld_if_up announces the state later */
+		g->change_left = 0;
+		mld_srcset_clear_pending(&g->filter);
+		mld_srcset_gc(&g->filter);
+		if (!now)
+			group_free(s, g);
 		return 0;
-	if (is_v1_mode(mi))
-		v1_unsolicited(s, mi, g);
-	else
-		state_change(s, mi, g, MLD_CHANGE_TO_EXCLUDE_MODE);
+	}
+	if (is_v1_mode(mi)) {
+		/* RFC 3810 8.3: sources do not matter to an MLDv1 router; only whether anyone
+		 * still listens */
+		mld_srcset_gc(&g->filter);
+		if (!was && now) {
+			v1_unsolicited(s, mi, g);
+		} else if (was && !now) {
+			/* RFC 2710 4: Done only if we were the last to report; otherwise another
+			 * listener most likely remains */
+			if (g->last_reporter)
+				send_v1(s, mi, MLD_V1_LISTENER_DONE, group);
+			group_free(s, g);
+		}
+		return 0;
+	}
+	uint8_t robustness = mi->robustness ? mi->robustness : 1;
+	if (mld_srcset_mark(&g->filter, robustness, &g->change_left))
+		send_changes(s, mi);   /* RFC 3810 6.1: the new report goes out at once */
+	else {
+		mld_srcset_gc(&g->filter);
+		if (!now && !change_pending(g))
+			group_free(s, g);
+	}
 	return 0;
+}
+
+int mld_join(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group)
+{
+	return mld_filter_change(s, ifp, group, &no_filter, &any_source);
 }
 
 int mld_leave(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group)
@@ -354,26 +485,9 @@ int mld_leave(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *gr
 	if (!mi)
 		return -EINVAL;
 	struct mld_group *g = group_find(mi, group);
-	if (!g || !g->refcnt)
+	if (!g || !g->filter.n_exclude_listeners)
 		return -ENOENT;
-	if (--g->refcnt)
-		return 0;
-	timer_cancel(s, &g->timer);
-	g->nsrcs = 0;
-	if (!(ifp->flags & UMK_IF_UP) || !reportable(group)) {
-		group_free(s, g);
-		return 0;
-	}
-	if (is_v1_mode(mi)) {
-		/* RFC 2710 4: Done only if we were the last to report; otherwise another
-		 * listener most likely remains */
-		if (g->last_reporter)
-			send_v1(s, mi, MLD_V1_LISTENER_DONE, group);
-		group_free(s, g);
-		return 0;
-	}
-	state_change(s, mi, g, MLD_CHANGE_TO_INCLUDE_MODE);
-	return 0;
+	return mld_filter_change(s, ifp, group, &any_source, &no_filter);
 }
 
 bool mld_is_member(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group)
@@ -381,17 +495,46 @@ bool mld_is_member(struct umk_stack *s, struct umk_if *ifp, const struct in6_add
 	if (!ifp->mld)
 		return false;
 	struct mld_group *g = group_find(ifp->mld, group);
-	return g && g->refcnt;
+	return g && listened(g);
+}
+
+bool mld_source_passes(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group,
+		       const struct in6_addr *src)
+{
+	if (!ifp->mld)
+		return false;
+	struct mld_group *g = group_find(ifp->mld, group);
+	return g && mld_srcset_passes(&g->filter, src);
+}
+
+int mld_group_state(struct umk_stack *s, struct umk_if *ifp, const struct in6_addr *group,
+		    uint8_t *mode, struct in6_addr *srcs, uint16_t max)
+{
+	if (!ifp->mld)
+		return -EINVAL;
+	struct mld_group *g = group_find(ifp->mld, group);
+	if (!g || !listened(g))
+		return -ENOENT;
+	*mode = mld_srcset_mode(&g->filter);
+	uint32_t cursor = 0;
+	uint32_t total = mld_srcset_count(&g->filter, MLD_PICK_LIST);
+	if (srcs && max)
+		mld_srcset_pick(&g->filter, MLD_PICK_LIST, &cursor, srcs, max);
+	return (int)total;
 }
 
 /* ---- responses to queries (RFC 3810 6.2, 6.3; RFC 2710 4) ----------------------------- */
 
-static bool pick_current(struct mld_group *g, struct record_choice *rc)
+/* RFC 3810 6.3: the Current-State record of a General or Multicast Address Specific Query */
+static void emit_current(struct umk_stack *s, struct mld_ifinfo *mi, struct report_builder *b,
+			 struct mld_group *g)
 {
-	if (!g->refcnt)
-		return false;
-	rc->type = MLD_MODE_IS_EXCLUDE;
-	return true;
+	if (!listened(g))
+		return;
+	if (mld_srcset_mode(&g->filter) == MLD_FILTER_EXCLUDE)
+		builder_add_set(s, mi, b, g, MLD_MODE_IS_EXCLUDE, MLD_PICK_LIST);
+	else
+		builder_add_set(s, mi, b, g, MLD_MODE_IS_INCLUDE, MLD_PICK_LIST);
 }
 
 static void general_timer_fire(struct umk_stack *s, struct umk_timer *t)
@@ -399,16 +542,18 @@ static void general_timer_fire(struct umk_stack *s, struct umk_timer *t)
 	struct mld_ifinfo *mi = container_of(t, struct mld_ifinfo, general_timer);
 	if (!(mi->ifp->flags & UMK_IF_UP) || is_v1_mode(mi))
 		return;
-	send_v2_records(s, mi, pick_current);
+	send_v2_records(s, mi, emit_current);
 }
 
-/* RFC 3810 6.3: for EXCLUDE {} the answer to a source-specific query is IS_IN of the
- * queried sources (all of them are listened to); to a group-specific one, IS_EX {}. */
+/* RFC 3810 6.3: to a Multicast Address and Source Specific Query with sources Q the answer
+ * is IS_IN (A * Q) in INCLUDE (A) and IS_IN (Q - A) in EXCLUDE (A), that is the queried
+ * sources the host listens to; none, no answer. To a group-specific one (or when more
+ * sources were queried than we kept), the whole current state. */
 static void group_timer_fire(struct umk_stack *s, struct umk_timer *t)
 {
 	struct mld_group *g = container_of(t, struct mld_group, timer);
 	struct mld_ifinfo *mi = g->mi;
-	if (!(mi->ifp->flags & UMK_IF_UP) || !g->refcnt)
+	if (!(mi->ifp->flags & UMK_IF_UP) || !listened(g))
 		return;
 	if (is_v1_mode(mi)) {
 		send_v1(s, mi, MLD_V1_LISTENER_REPORT, &g->addr);
@@ -418,16 +563,20 @@ static void group_timer_fire(struct umk_stack *s, struct umk_timer *t)
 				     (uint32_t)mi->ifp->conf.mld_unsolicited_report_interval));
 		return;
 	}
-	struct record_choice rc = { .type = MLD_MODE_IS_EXCLUDE };
+	struct report_builder b;
+	builder_init(mi, &b);
 	if (g->nsrcs && !g->srcs_overflow) {
-		rc.type = MLD_MODE_IS_INCLUDE;
-		rc.srcs = g->srcs;
-		rc.nsrcs = g->nsrcs;
+		uint16_t n = 0;
+		for (uint16_t i = 0; i < g->nsrcs; i++)
+			if (mld_srcset_passes(&g->filter, &g->srcs[i]))
+				g->srcs[n++] = g->srcs[i];
+		if (n)
+			builder_add(s, mi, &b, &g->addr, MLD_MODE_IS_INCLUDE, g->srcs, n);
+		else
+			COUNT(s, MLD_SOURCE_QUERY_NOTHING);
+	} else {
+		emit_current(s, mi, &b, g);
 	}
-	struct report_builder b = { .max = (uint32_t)mi->ifp->conf.mtu - 48 };
-	if (b.max > PKT_SMALL_SIZE - PKT_HEADROOM - 48)
-		b.max = PKT_SMALL_SIZE - PKT_HEADROOM - 48;
-	builder_add(s, mi, &b, &g->addr, &rc);
 	builder_flush(s, mi, &b);
 	g->nsrcs = 0;
 	g->srcs_overflow = false;
@@ -483,7 +632,7 @@ static void query_v2(struct umk_stack *s, struct mld_ifinfo *mi, const struct ml
 		return;
 	}
 	struct mld_group *g = group_find(mi, &q->group);
-	if (!g || !g->refcnt || !reportable(&g->addr))
+	if (!g || !listened(g) || !reportable(&g->addr))
 		return;
 	bool pending = timer_armed(&g->timer);
 	if (!q->nsrcs || (pending && !g->nsrcs)) {
@@ -506,7 +655,7 @@ static void query_v2(struct umk_stack *s, struct mld_ifinfo *mi, const struct ml
 static void query_v1(struct umk_stack *s, struct mld_ifinfo *mi, const struct mld_query *q)
 {
 	for (struct mld_group *g = mi->groups; g; g = g->next) {
-		if (!g->refcnt || !reportable(&g->addr))
+		if (!listened(g) || !reportable(&g->addr))
 			continue;
 		if (!IN6_IS_ADDR_UNSPECIFIED(&q->group) && !IN6_ARE_ADDR_EQUAL(&q->group, &g->addr))
 			continue;
@@ -535,7 +684,9 @@ static void enter_v1_mode(struct umk_stack *s, struct mld_ifinfo *mi)
 			timer_cancel(s, &g->timer);
 			g->change_left = 0;
 			g->nsrcs = 0;
-			if (!g->refcnt)
+			mld_srcset_clear_pending(&g->filter);
+			mld_srcset_gc(&g->filter);
+			if (!listened(g))
 				group_free(s, g);
 			g = next;
 		}
@@ -647,7 +798,7 @@ static void handle_v1_report(struct umk_stack *s, struct mld_ifinfo *mi, const u
 		return;
 	}
 	struct mld_group *g = group_find(mi, &m.group);
-	if (!g || !g->refcnt || !is_v1_mode(mi))
+	if (!g || !listened(g) || !is_v1_mode(mi))
 		return;
 	if (timer_armed(&g->timer)) {
 		COUNT(s, MLD_V1_REPORT_SUPPRESSED);
@@ -758,14 +909,12 @@ void mld_if_up(struct umk_stack *s, struct umk_if *ifp)
 	reset_querier_state(mi);
 	bool v1 = is_v1_mode(mi);
 	for (struct mld_group *g = mi->groups; g; g = g->next) {
-		if (!g->refcnt || !reportable(&g->addr))
+		if (!listened(g) || !reportable(&g->addr))
 			continue;
-		if (v1) {
+		if (v1)
 			v1_unsolicited(s, mi, g);
-		} else {
-			g->change_type = MLD_CHANGE_TO_EXCLUDE_MODE;
-			g->change_left = mi->robustness;
-		}
+		else
+			announce(mi, g);
 	}
 	if (!v1)
 		send_changes(s, mi);
@@ -786,7 +935,9 @@ void mld_if_down(struct umk_stack *s, struct umk_if *ifp)
 		g->change_left = 0;
 		g->nsrcs = 0;
 		g->last_reporter = false;
-		if (!g->refcnt)
+		mld_srcset_clear_pending(&g->filter);
+		mld_srcset_gc(&g->filter);
+		if (!listened(g))
 			group_free(s, g);
 		g = next;
 	}
@@ -799,14 +950,12 @@ void mld_linklocal_ready(struct umk_stack *s, struct umk_if *ifp)
 		return;
 	if (is_v1_mode(mi)) {
 		for (struct mld_group *g = mi->groups; g; g = g->next)
-			if (g->refcnt && reportable(&g->addr))
+			if (listened(g) && reportable(&g->addr))
 				v1_unsolicited(s, mi, g);
 		return;
 	}
 	for (struct mld_group *g = mi->groups; g; g = g->next)
-		if (g->refcnt && reportable(&g->addr)) {
-			g->change_type = MLD_CHANGE_TO_EXCLUDE_MODE;
-			g->change_left = mi->robustness;
-		}
+		if (listened(g) && reportable(&g->addr))
+			announce(mi, g);
 	send_changes(s, mi);
 }
