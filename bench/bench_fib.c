@@ -3,7 +3,7 @@
  * path-compressed binary radix trie it keeps as its control plane (the BSD radix walk), and,
  * when built with DPDK, rte_fib6 and rte_lpm6, all loaded with the same prefixes in one run.
  *
- *   bench_fib [TABLE] [--quick] [--callgrind]
+ *   bench_fib [TABLE] [--quick] [--callgrind] [--grown] [--only NAME]
  *
  * TABLE defaults to ../shared/data/ipv6-fib-2021.txt beside the repository (105,363 real BGP
  * prefixes). Each structure is measured on that table and on it grown to 220,000 prefixes as
@@ -47,6 +47,9 @@ struct prefix {
 
 static bool quick;
 static bool dpdk_ok;
+static const char *only;        /* --only NAME: just the structures whose name has NAME */
+static bool grown_only;         /* --grown: skip the 105k table */
+static bool levels;             /* --levels: depth histograms instead of timings */
 
 static double now_s(void)
 {
@@ -445,6 +448,7 @@ static const struct subject subjects[] = {
 /* ---- measurement --------------------------------------------------------------------- */
 
 static uint32_t *results;
+static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *name);
 
 /* Lookups per second over the whole set, repeated until min_s has passed; *sum is the
  * checksum of one pass, so structures can be compared. */
@@ -516,10 +520,21 @@ static void run_table(const char *label, const struct prefix *p, size_t n, uint8
 	       "random M/s 1 / batch", "2000::/3 M/s 1 / batch", "in-table M/s 1 / batch",
 	       "load us avg/max", "del us avg/max", "ins us avg/max");
 	uint64_t ref[NSETS][2];
+	bool have_ref = false;
+	if (levels) {
+		size_t bytes;
+		void *t = um_build(p, n, &bytes);
+		for (int set = 0; set < NSETS; set++)
+			levels_report(t, addrs[set], set_name[set]);
+		um_destroy(t);
+		return;
+	}
 	for (size_t si = 0; si < NSUBJECTS; si++) {
 		const struct subject *s = &subjects[si];
 		size_t bytes = 0;
 		if (!strncmp(s->name, "dpdk", 4) && !dpdk_ok)
+			continue;
+		if (only && !strstr(s->name, only))
 			continue;
 		memset(&load_times, 0, sizeof(load_times));
 		void *t = s->build(p, n, &bytes);
@@ -531,7 +546,7 @@ static void run_table(const char *label, const struct prefix *p, size_t n, uint8
 		for (int set = 0; set < NSETS; set++)
 			for (int b = 0; b < 2; b++) {
 				rate[set][b] = measure(s, t, addrs[set], b, &sum[set][b]);
-				if (si == 0)
+				if (!have_ref)
 					ref[set][b] = sum[set][b];
 				else if (sum[set][b] != ref[set][0])
 					printf("  MISMATCH: %s %s %s checksum %llx vs %llx\n", s->name,
@@ -539,10 +554,11 @@ static void run_table(const char *label, const struct prefix *p, size_t n, uint8
 					       (unsigned long long)sum[set][b],
 					       (unsigned long long)ref[set][0]);
 			}
-		if (si == 0)
+		if (!have_ref)
 			for (int set = 0; set < NSETS; set++)
 				if (ref[set][1] != ref[set][0])
 					printf("  MISMATCH: batch and single differ (%s)\n", set_name[set]);
+		have_ref = true;
 		struct update_times del = { 0 }, ins = { 0 };
 		measure_updates(s, t, p, n, &del, &ins);
 		double dflt = default_route_ms(s, t);
@@ -557,6 +573,44 @@ static void run_table(const char *label, const struct prefix *p, size_t n, uint8
 		       (unsigned long long)sum[2][1], dflt);
 		s->destroy(t);
 	}
+}
+
+/* --levels: how deep lookups go in umikame's structure, per address set: a histogram of
+ * nodes visited, and how many of them were chain nodes (one child, one leaf value), which is
+ * what explains the in-table rates. */
+static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *name)
+{
+	const struct fib6_view *v = f->global.view;
+	unsigned hist[24] = { 0 };
+	uint64_t visits = 0, chains = 0;
+	for (unsigned i = 0; i < NADDR; i++) {
+		fib6_key k = fib6_key_load(a[i]);
+		uint32_t e = v->dp[(uint32_t)(k >> (128 - v->dp_bits))];
+		unsigned depth = 0, off = v->dp_bits;
+		if (!(e & FIB6_DP_LEAF)) {
+			const struct fib6_node *n = &v->nodes[e];
+			for (;;) {
+				depth++;
+				if (__builtin_popcountll(n->vector) == 1 &&
+				    __builtin_popcountll(n->leafvec) == 1)
+					chains++;
+				unsigned s = (unsigned)((k << off) >> (128 - FIB6_STRIDE));
+				if (!(n->vector >> s & 1))
+					break;
+				n = &v->nodes[n->base1 +
+					      __builtin_popcountll(n->vector & ((2ULL << s) - 1)) - 1];
+				off += FIB6_STRIDE;
+			}
+		}
+		hist[depth < 23 ? depth : 23]++;
+		visits += depth;
+	}
+	printf("  %-9s nodes per lookup %.2f (chain nodes %.2f):", name, (double)visits / NADDR,
+	       (double)chains / NADDR);
+	for (unsigned d = 0; d < 24; d++)
+		if (hist[d])
+			printf(" %u:%.1f%%", d, 100.0 * hist[d] / NADDR);
+	printf("\n");
 }
 
 /* --callgrind: a fixed number of lookups in functions of their own, so that
@@ -628,6 +682,12 @@ int main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(argv[i], "--callgrind"))
 			cg = true;
+		else if (!strcmp(argv[i], "--grown"))
+			grown_only = true;
+		else if (!strcmp(argv[i], "--levels"))
+			levels = true;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else
 			path = argv[i];
 	}
@@ -671,7 +731,8 @@ int main(int argc, char **argv)
 		}
 	printf("bench_fib: %s; %u addresses per set, batches of %u; rates in million lookups/s "
 	       "on one core\n", path, NADDR, BATCH);
-	run_table("ipv6-fib-2021", real, n, addrs[0]);
+	if (!grown_only)
+		run_table("ipv6-fib-2021", real, n, addrs[0]);
 	run_table("grown", grown, GROWN, addrs[1]);
 	return 0;
 }

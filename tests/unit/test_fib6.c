@@ -1,8 +1,10 @@
 /*
  * test_fib6.c - the FIB (ip6/fib): tables of longest-match cases (default route, /0 and
- * /128 edges, nesting, deletes revealing the shorter prefix, replace, zones, limits), a
- * randomized comparison with a linear-scan model over thousands of nested prefixes, and a
- * reader thread that must see only the old or the new answer while updates run.
+ * /128 edges, nesting, deletes revealing the shorter prefix, replace, zones, limits, the
+ * short-table / direct-table / node boundaries at /16, /17, /18, /19), a randomized
+ * comparison with a linear-scan model over thousands of nested prefixes, short prefixes
+ * changed under a full table (which must leave the nodes alone), and a reader thread that
+ * must see only the old or the new answer while long and short prefixes change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -145,6 +147,56 @@ static void test_nested(void **state)
 	run_steps(st);
 }
 
+static void test_short_boundaries(void **state)
+{
+	/* zone 0: prefixes up to /16 live in the short table, /17 and /18 are pushed into the
+	 * direct table (2^18 entries), longer ones into nodes; a walk that ends on "no route"
+	 * in a node falls back to the short table */
+	static const struct step st[] = {
+		{ INS, 0, "2001::", 16, 1 },
+		{ LOOK, 0, "2001:4000::", 0, 1 },          /* a direct leaf entry */
+		{ INS, 0, "2001:8000::", 17, 2 },
+		{ INS, 0, "2001:4000::", 18, 3 },
+		{ INS, 0, "2001:0:1::", 48, 4 },           /* a node under the /16 only */
+		{ INS, 0, "2001:8000:1::", 48, 5 },        /* a node under the /17 */
+		{ LOOK, 0, "2001:0:1::1", 0, 4 },
+		{ LOOK, 0, "2001:0:2::1", 0, 1 },          /* node walk ends empty: the /16 */
+		{ LOOK, 0, "2001:8000:1::1", 0, 5 },
+		{ LOOK, 0, "2001:8000:2::1", 0, 2 },       /* the /17 was pushed into the node */
+		{ LOOK, 0, "2001:4000::1", 0, 3 },
+		{ LOOK, 0, "2001:c000::1", 0, 2 },
+		{ LOOK, 0, "2002::1", 0, NONE },
+		{ INS, 0, "2001::", 16, 6 },               /* replace the short prefix */
+		{ LOOK, 0, "2001:0:2::1", 0, 6 },
+		{ LOOK, 0, "2001:0:1::1", 0, 4 },
+		{ LOOK, 0, "2001:2000::", 0, 6 },
+		{ LOOK, 0, "2001:8000:2::1", 0, 2 },
+		{ INS, 0, "2000::", 3, 7 },                /* a shorter cover under them all */
+		{ INS, 0, "::", 0, 8 },
+		{ LOOK, 0, "2002::1", 0, 7 },
+		{ LOOK, 0, "4000::1", 0, 8 },
+		{ LOOK, 0, "2001:0:2::1", 0, 6 },
+		{ DEL, 0, "2001::", 16, 0 },               /* the /3 shows through the node */
+		{ LOOK, 0, "2001:0:2::1", 0, 7 },
+		{ LOOK, 0, "2001:0:1::1", 0, 4 },
+		{ LOOK, 0, "2001:2000::", 0, 7 },
+		{ DEL, 0, "2000::", 3, 0 },
+		{ LOOK, 0, "2001:0:2::1", 0, 8 },
+		{ DEL, 0, "::", 0, 0 },
+		{ LOOK, 0, "2001:0:2::1", 0, NONE },
+		{ LOOK, 0, "2001:8000:2::1", 0, 2 },
+		{ DEL, 0, "2001:8000::", 17, 0 },
+		{ LOOK, 0, "2001:8000:2::1", 0, NONE },
+		{ LOOK, 0, "2001:8000:1::1", 0, 5 },
+		{ INS, 0, "2001::", 19, 9 },               /* the first node level */
+		{ LOOK, 0, "2001:1fff::", 0, 9 },
+		{ LOOK, 0, "2001:0:1::1", 0, 4 },
+		{ LOOK, 0, "2001:2000::", 0, NONE },
+		{ END },
+	};
+	run_steps(st);
+}
+
 static void test_replace(void **state)
 {
 	static const struct step st[] = {
@@ -171,6 +223,15 @@ static void test_zones(void **state)
 		{ INS, 2, "fe80::", 64, 20 },
 		{ INS, 3, "fe80::", 64, 30 },
 		{ INS, 3, "fe80::1", 128, 31 },
+		{ INS, 3, "fe80::", 10, 32 },      /* a zone's short table (its 10-bit direct table) */
+		{ INS, 3, "::", 0, 33 },
+		{ LOOK, 3, "fe80:0:0:1::1", 0, 32 },
+		{ LOOK, 3, "2001:db8::", 0, 33 },
+		{ LOOK, 3, "fe80::1", 0, 31 },
+		{ DEL, 3, "fe80::", 10, 0 },
+		{ LOOK, 3, "fe80:0:0:1::1", 0, 33 },
+		{ DEL, 3, "::", 0, 0 },
+		{ LOOK, 3, "fe80:0:0:1::1", 0, NONE },
 		{ LOOK, 2, "fe80::1", 0, 20 },
 		{ LOOK, 3, "fe80::1", 0, 31 },
 		{ LOOK, 3, "fe80::2", 0, 30 },
@@ -383,6 +444,82 @@ static void test_random_model_zones(void **state)
 	random_round(0x1234567, 2000, 3);
 }
 
+/* Short prefixes (::/0 .. /16) changed under a table of thousands of longer ones: every
+ * answer must match the model, and the nodes and leaves must not change at all -- the
+ * short table answers for them, nothing is pushed into the nodes. */
+static void test_short_under_full_table(void **state)
+{
+	enum { CAP = 3000, PROBES = 1024 };
+	struct model_route *m = calloc(CAP + 16, sizeof(*m));
+	size_t n = 0;
+	struct fib6 *f = fib6_new(CAP + 16);
+	rng_state = 0xfeedface;
+	while (n < CAP) {
+		uint8_t a[16];
+		unsigned plen;
+		random_prefix(m, n, a, &plen);
+		if (plen <= 16)
+			continue;
+		uint32_t nh = (uint32_t)(rnd() % 40);
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (m[i].plen == plen && !memcmp(m[i].a, a, 16))
+				break;
+		assert_int_equal(fib6_insert(f, 0, a, plen, nh), 0);
+		m[i] = (struct model_route){ .plen = plen, .nh = nh, .live = true };
+		memcpy(m[i].a, a, 16);
+		if (i == n)
+			n++;
+	}
+	fib6_quiesce(f);
+	struct fib6_stats before, after;
+	fib6_stats(f, &before);
+	static const struct { const char *a; unsigned plen; } shorts[] = {
+		{ "::", 0 }, { "2000::", 3 }, { "2000::", 4 }, { "2000::", 8 },
+		{ "2400::", 6 }, { "2000::", 12 }, { "2001::", 16 }, { "2a00::", 15 },
+	};
+	enum { NS = sizeof(shorts) / sizeof(shorts[0]) };
+	for (int round = 0; round < 3; round++) {
+		for (unsigned k = 0; k < NS; k++) {
+			/* add them one at a time (round 0), change their next hops (1), remove (2) */
+			struct model_route *r = &m[n + k];
+			if (round == 0) {
+				*r = (struct model_route){ .plen = shorts[k].plen, .nh = 100 + k,
+							   .live = true };
+				P(shorts[k].a, r->a);
+				assert_int_equal(fib6_insert(f, 0, r->a, r->plen, r->nh), 0);
+			} else if (round == 1) {
+				r->nh = 200 + k;
+				assert_int_equal(fib6_insert(f, 0, r->a, r->plen, r->nh), 0);
+			} else {
+				r->live = false;
+				assert_int_equal(fib6_delete(f, 0, r->a, r->plen), 0);
+			}
+			fib6_quiesce(f);
+			fib6_stats(f, &after);
+			assert_int_equal(after.nodes, before.nodes);
+			assert_int_equal(after.leaves, before.leaves);
+			static uint8_t probes[PROBES][16];
+			static uint32_t got[PROBES];
+			for (int p = 0; p < PROBES; p++)
+				probe_addr(m, n + NS, probes[p]);
+			fib6_lookup_batch(f, 0, (const uint8_t (*)[16])probes, got, PROBES);
+			for (int p = 0; p < PROBES; p++) {
+				uint32_t want = model_lookup(m, n + NS, 0, probes[p]);
+				uint32_t one = fib6_lookup(f, 0, probes[p]);
+				if (one != want || got[p] != want) {
+					char txt[64];
+					inet_ntop(AF_INET6, probes[p], txt, sizeof(txt));
+					fail_msg("round %d short %u: %s = %u / batch %u, model %u", round,
+						 k, txt, one, got[p], want);
+				}
+			}
+		}
+	}
+	fib6_free(f);
+	free(m);
+}
+
 /* ---- a reader thread during updates -------------------------------------------------- */
 
 struct reader {
@@ -394,12 +531,20 @@ struct reader {
 static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
-	uint8_t in[16], out[16];
-	P("2001:db8:0:77::1", in);   /* inside the toggled /64s: old or new, 1 or 2 */
-	P("2001:db9::1", out);       /* outside them: always 1 */
+	uint8_t addrs[4][16];
+	uint32_t got[4];
+	P("2001:db8:0:77::1", addrs[0]);  /* inside the toggled /64s: old or new, 1 or 2 */
+	P("2001:db9::1", addrs[1]);       /* outside them: always 1 */
+	P("4000::1", addrs[2]);           /* only the toggled ::/0 covers it: 3 or none */
+	P("2001:db8:0:1:ffff::", addrs[3]);  /* under a /64 too: 1 or 2, never the default */
 	while (!r->stop) {
-		uint32_t a = fib6_lookup(r->f, 0, in), b = fib6_lookup(r->f, 0, out);
-		if ((a != 1 && a != 2) || b != 1)
+		uint32_t a = fib6_lookup(r->f, 0, addrs[0]), b = fib6_lookup(r->f, 0, addrs[1]);
+		uint32_t c = fib6_lookup(r->f, 0, addrs[2]);
+		if ((a != 1 && a != 2) || b != 1 || (c != 3 && c != FIB6_NONE))
+			r->bad++;
+		fib6_lookup_batch(r->f, 0, (const uint8_t (*)[16])addrs, got, 4);
+		if ((got[0] != 1 && got[0] != 2) || got[1] != 1 ||
+		    (got[2] != 3 && got[2] != FIB6_NONE) || (got[3] != 1 && got[3] != 2))
 			r->bad++;
 		r->reads++;
 	}
@@ -415,7 +560,13 @@ static void test_concurrent_reader(void **state)
 	assert_int_equal(fib6_insert(r.f, 0, a, 4, 1), 0);
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
+	uint8_t dflt[16] = { 0 };
 	for (int round = 0; round < 40; round++) {
+		/* the default route comes and goes through the short table meanwhile */
+		if (round & 1)
+			assert_int_equal(fib6_delete(r.f, 0, dflt, 0), 0);
+		else
+			assert_int_equal(fib6_insert(r.f, 0, dflt, 0, 3), 0);
 		for (int i = 0; i < 256; i++) {
 			P("2001:db8::", a);
 			a[6] = (uint8_t)(i >> 8);
@@ -439,11 +590,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_and_edges),
 		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_short_boundaries),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_random_model_zones),
+		cmocka_unit_test(test_short_under_full_table),
 		cmocka_unit_test(test_concurrent_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,15 +16,26 @@
  * vector - 1]; otherwise slot i is a leaf, and `leafvec` marks where a run of equal leaves
  * starts, so its next hop is leaves[base0 + rank of i in leafvec - 1]. Leaves are pushed
  * (each slot holds the longest match for it), and a subtree whose slots all end in one
- * next hop is folded into a leaf of its parent.
+ * next hop is folded into a leaf of its parent. The read side is fib6_lookup.c.
+ *
+ * Short prefixes are not pushed. Prefixes of SHORT_BITS or fewer (the default route, /8s,
+ * /12s, /16s) live only in the short table `sdp`, 2^SHORT_BITS pushed 16-bit next hops; the
+ * nodes and leaves hold only the longer prefixes, and a walk that ends on "no route" reads
+ * sdp[top SHORT_BITS bits] instead. A leaf entry of the direct table stores the combined
+ * answer (its long value, else the short one; the long value is kept in dp_long), so a miss
+ * in a region without nodes costs no second load. Adding or removing ::/0 under a full table
+ * thus rewrites 2^16 short entries and the leaf entries of the direct table, never a node:
+ * the leaf-pushed design rebuilt every leaf of the table for it.
  *
  * Updates. The prefix trie is changed first; then the region an update can touch -- the
  * node whose 6-bit stride holds the prefix's last bit -- is rebuilt aside from the trie, and
  * every ancestor node up to the direct table is copied with the one slot changed (path
  * copying). Readers keep seeing the old path until the final 32-bit store into `dp`. A
- * prefix no longer than DP_BITS rebuilds each direct entry it covers. Replaced blocks go to
- * a limbo list and are reused only after fib6_quiesce(). When an array must grow, a new
- * view (dp, nodes, leaves) is copied and published with one pointer store.
+ * prefix longer than SHORT_BITS but no longer than DP_BITS rebuilds each direct entry it
+ * covers (two at most); a short prefix recomputes its range of the short table aside and
+ * stores each changed entry. Replaced blocks go to a limbo list and are reused only after
+ * fib6_quiesce(). When an array must grow, a new view (dp, nodes, leaves) is copied and
+ * published with one pointer store.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,71 +45,14 @@
 #include "ip6/fib/fib6_int.h"
 
 #define DP_BITS 18        /* zone 0: 2^18 direct entries, 1 MiB */
+#define SHORT_BITS 16     /* zone 0: prefixes up to /16 live in the short table */
 #define ZONE_DP_BITS 10   /* scoped zones: fe80::/10 is one entry */
-#define STRIDE 6
-#define DP_LEAF 0x80000000u
-#define LEAF_NONE 0xffff  /* fib6_leaf value for "no route" */
-#define SINK 64           /* indices [0, SINK) are scratch for failed allocations */
-
-typedef uint16_t fib6_leaf;
-
-struct pt_node {
-	uint64_t vector;
-	uint64_t leafvec;
-	uint32_t base0;   /* first leaf */
-	uint32_t base1;   /* first child node */
-};
-
-/* What a reader needs, published as one pointer. */
-struct pt_view {
-	uint32_t *dp;
-	struct pt_node *nodes;
-	fib6_leaf *leaves;
-};
-
-/* Free blocks of one size, reused after they leave limbo. */
-struct idx_stack {
-	uint32_t *v;
-	uint32_t n, cap;
-};
-
-struct pt_pool {
-	uint32_t top, cap;          /* bump allocation */
-	uint32_t live;              /* elements in blocks not freed */
-	struct idx_stack free[65];  /* by block size 1..64 */
-};
-
-struct limbo_item {
-	void *raw;                  /* an array or view to free(), or NULL for a block */
-	uint32_t idx;
-	uint8_t size;
-	uint8_t is_leaf;
-};
-
-struct pt_trie {
-	struct pt_view *view;       /* read with acquire, replaced on growth */
-	unsigned dp_bits;
-	struct fib6_radix radix;
-	struct pt_pool nodes, leaves;
-	struct limbo_item *limbo;
-	uint32_t limbo_n, limbo_cap;
-	size_t limbo_bytes;
-	int err;                    /* set by a failed allocation during one update */
-};
-
-struct fib_zone {
-	uint32_t zone;
-	struct pt_trie *trie;
-};
-
-struct fib6 {
-	struct pt_trie global;      /* zone 0 */
-	uint32_t max_prefixes;
-	uint32_t prefixes;
-	uint32_t nzones;
-	bool fast;                  /* the CPU has POPCNT */
-	struct fib_zone zones[FIB6_MAX_ZONES];
-};
+#define STRIDE FIB6_STRIDE
+#define DP_LEAF FIB6_DP_LEAF
+#define LEAF_NONE FIB6_LEAF_NONE
+/* Node indices [0, 64) are scratch for failed allocations, [64, 128) the batch's sentinel
+ * (FIB6_SENTINEL); leaves keep the same 128 for simplicity. */
+#define SINK 128
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -130,7 +84,7 @@ static inline unsigned rank(uint64_t v, unsigned i)
 
 /* ---- allocation and limbo ------------------------------------------------------------ */
 
-static int stack_push(struct idx_stack *s, uint32_t x)
+static int stack_push(struct fib6_idx_stack *s, uint32_t x)
 {
 	if (s->n == s->cap) {
 		uint32_t cap = s->cap ? s->cap * 2 : 16;
@@ -144,7 +98,7 @@ static int stack_push(struct idx_stack *s, uint32_t x)
 	return 0;
 }
 
-static void retire_raw(struct pt_trie *t, void *p);
+static void retire_raw(struct fib6_trie *t, void *p);
 
 /* The lookup arrays. Past 2 MiB they are aligned for transparent huge pages: random walks
  * over a few MiB otherwise spend much of their time in TLB misses. free() releases both. */
@@ -164,15 +118,15 @@ static void *array_alloc(size_t bytes)
 }
 
 /* Copies the view with a bigger array of one kind and publishes it. */
-static int grow(struct pt_trie *t, bool leaf, uint32_t need)
+static int grow(struct fib6_trie *t, bool leaf, uint32_t need)
 {
-	struct pt_pool *pool = leaf ? &t->leaves : &t->nodes;
-	size_t esz = leaf ? sizeof(fib6_leaf) : sizeof(struct pt_node);
+	struct fib6_pool *pool = leaf ? &t->leaves : &t->nodes;
+	size_t esz = leaf ? sizeof(fib6_leaf) : sizeof(struct fib6_node);
 	uint32_t cap = pool->cap * 2;
 	while (cap < need)
 		cap *= 2;
 	size_t dpn = (size_t)1 << t->dp_bits;
-	struct pt_view *old = t->view, *v = malloc(sizeof(*v));
+	struct fib6_view *old = t->view, *v = malloc(sizeof(*v));
 	void *arr = array_alloc(cap * esz);
 	uint32_t *dp = array_alloc(dpn * sizeof(*dp));
 	if (!v || !arr || !dp) {
@@ -200,10 +154,10 @@ static int grow(struct pt_trie *t, bool leaf, uint32_t need)
 
 /* A block of n (1..64) nodes or leaves; on failure t->err is set and the scratch block at
  * index 0 is returned, so the build can finish without ever being published. */
-static uint32_t block_alloc(struct pt_trie *t, bool leaf, unsigned n)
+static uint32_t block_alloc(struct fib6_trie *t, bool leaf, unsigned n)
 {
-	struct pt_pool *pool = leaf ? &t->leaves : &t->nodes;
-	struct idx_stack *fl = &pool->free[n];
+	struct fib6_pool *pool = leaf ? &t->leaves : &t->nodes;
+	struct fib6_idx_stack *fl = &pool->free[n];
 	pool->live += n;
 	if (fl->n)
 		return fl->v[--fl->n];
@@ -217,11 +171,11 @@ static uint32_t block_alloc(struct pt_trie *t, bool leaf, unsigned n)
 	return idx;
 }
 
-static int limbo_add(struct pt_trie *t, struct limbo_item it)
+static int limbo_add(struct fib6_trie *t, struct fib6_limbo it)
 {
 	if (t->limbo_n == t->limbo_cap) {
 		uint32_t cap = t->limbo_cap ? t->limbo_cap * 2 : 64;
-		struct limbo_item *l = realloc(t->limbo, cap * sizeof(*l));
+		struct fib6_limbo *l = realloc(t->limbo, cap * sizeof(*l));
 		if (!l)
 			return -ENOMEM;
 		t->limbo = l;
@@ -232,52 +186,52 @@ static int limbo_add(struct pt_trie *t, struct limbo_item it)
 }
 
 /* If limbo cannot grow the memory leaks until fib6_free rather than being reused early. */
-static void retire_raw(struct pt_trie *t, void *p)
+static void retire_raw(struct fib6_trie *t, void *p)
 {
-	if (limbo_add(t, (struct limbo_item){ .raw = p }) < 0)
+	if (limbo_add(t, (struct fib6_limbo){ .raw = p }) < 0)
 		t->err = -ENOMEM;
 }
 
-static void retire_block(struct pt_trie *t, bool leaf, uint32_t idx, unsigned n)
+static void retire_block(struct fib6_trie *t, bool leaf, uint32_t idx, unsigned n)
 {
 	if (!n || idx < SINK)
 		return;
-	struct pt_pool *pool = leaf ? &t->leaves : &t->nodes;
+	struct fib6_pool *pool = leaf ? &t->leaves : &t->nodes;
 	pool->live -= n;
-	t->limbo_bytes += n * (leaf ? sizeof(fib6_leaf) : sizeof(struct pt_node));
-	limbo_add(t, (struct limbo_item){ .idx = idx, .size = (uint8_t)n, .is_leaf = leaf });
+	t->limbo_bytes += n * (leaf ? sizeof(fib6_leaf) : sizeof(struct fib6_node));
+	limbo_add(t, (struct fib6_limbo){ .idx = idx, .size = (uint8_t)n, .is_leaf = leaf });
 }
 
 /* Retires everything below node n (not n itself, which lives in its parent's block). */
-static void retire_below(struct pt_trie *t, const struct pt_node *n)
+static void retire_below(struct fib6_trie *t, const struct fib6_node *n)
 {
 	unsigned k = (unsigned)__builtin_popcountll(n->vector);
 	for (unsigned i = 0; i < k; i++) {
-		struct pt_node child = t->view->nodes[n->base1 + i];
+		struct fib6_node child = t->view->nodes[n->base1 + i];
 		retire_below(t, &child);
 	}
 	retire_block(t, false, n->base1, k);
 	retire_block(t, true, n->base0, (unsigned)__builtin_popcountll(n->leafvec));
 }
 
-static void retire_dp(struct pt_trie *t, uint32_t e)
+static void retire_dp(struct fib6_trie *t, uint32_t e)
 {
 	if (e & DP_LEAF)
 		return;
-	struct pt_node n = t->view->nodes[e];
+	struct fib6_node n = t->view->nodes[e];
 	retire_below(t, &n);
 	retire_block(t, false, e, 1);
 }
 
-static void trie_quiesce(struct pt_trie *t)
+static void trie_quiesce(struct fib6_trie *t)
 {
 	for (uint32_t i = 0; i < t->limbo_n; i++) {
-		struct limbo_item *it = &t->limbo[i];
+		struct fib6_limbo *it = &t->limbo[i];
 		if (it->raw) {
 			free(it->raw);
 			continue;
 		}
-		struct pt_pool *pool = it->is_leaf ? &t->leaves : &t->nodes;
+		struct fib6_pool *pool = it->is_leaf ? &t->leaves : &t->nodes;
 		/* a failed push only loses the block for reuse */
 		stack_push(&pool->free[it->size], it->idx);
 	}
@@ -287,8 +241,9 @@ static void trie_quiesce(struct pt_trie *t)
 
 /* ---- building ------------------------------------------------------------------------ */
 
-/* Marks the slots of a node at offset off that prefix trie node n (plen >= off) decides. */
-static void fill(const struct fib6_rnode *n, unsigned off, fib6_leaf *val,
+/* Marks the slots of a node at offset off that prefix trie node n (plen >= off) decides.
+ * Prefixes shorter than floor belong to the short table and are passed over. */
+static void fill(const struct fib6_rnode *n, unsigned off, unsigned floor, fib6_leaf *val,
 		 const struct fib6_rnode **sub)
 {
 	for (; n; n = n->child[1]) {
@@ -298,20 +253,20 @@ static void fill(const struct fib6_rnode *n, unsigned off, fib6_leaf *val,
 			sub[i] = n;  /* the region of slot i, or part of it, is below n */
 			return;
 		}
-		if (n->nexthop != FIB6_NONE) {
+		if (n->nexthop != FIB6_NONE && n->plen >= floor) {
 			unsigned width = 1u << (off + STRIDE - n->plen);
 			for (unsigned j = i; j < i + width && j < 64; j++)
 				val[j] = leaf_in(n->nexthop);
 		}
 		/* children are longer prefixes: they overwrite what n filled */
-		fill(n->child[0], off, val, sub);
+		fill(n->child[0], off, floor, val, sub);
 	}
 }
 
 /* A node from its 64 slots: kinds[i] set means kids[rank] is slot i's child. Returns 1 and
  * *leaf when it folds into one leaf. */
-static int make_node(struct pt_trie *t, const fib6_leaf *val, uint64_t vector,
-		     const struct pt_node *kids, struct pt_node *out, fib6_leaf *leaf)
+static int make_node(struct fib6_trie *t, const fib6_leaf *val, uint64_t vector,
+		     const struct fib6_node *kids, struct fib6_node *out, fib6_leaf *leaf)
 {
 	fib6_leaf runs[64];
 	uint64_t leafvec = 0;
@@ -334,7 +289,7 @@ static int make_node(struct pt_trie *t, const fib6_leaf *val, uint64_t vector,
 	out->leafvec = leafvec;
 	out->base1 = nkids ? block_alloc(t, false, nkids) : 0;
 	out->base0 = nruns ? block_alloc(t, true, nruns) : 0;
-	struct pt_view *v = t->view;  /* after the allocations: they may grow it */
+	struct fib6_view *v = t->view;  /* after the allocations: they may grow it */
 	memcpy(&v->nodes[out->base1], kids, nkids * sizeof(*kids));
 	memcpy(&v->leaves[out->base0], runs, nruns * sizeof(*runs));
 	return 0;
@@ -342,12 +297,12 @@ static int make_node(struct pt_trie *t, const fib6_leaf *val, uint64_t vector,
 
 /* Builds the region of key's first off bits, whose prefixes hang from top (may be NULL) and
  * whose enclosing prefix gives inherit. 1: a leaf (*leaf), 0: a node (*out). */
-static int build(struct pt_trie *t, fib6_key key, unsigned off, fib6_leaf inherit,
-		 const struct fib6_rnode *top, struct pt_node *out, fib6_leaf *leaf)
+static int build(struct fib6_trie *t, fib6_key key, unsigned off, fib6_leaf inherit,
+		 const struct fib6_rnode *top, struct fib6_node *out, fib6_leaf *leaf)
 {
 	fib6_leaf val[64];
 	const struct fib6_rnode *sub[64] = { 0 };
-	struct pt_node kids[64];
+	struct fib6_node kids[64];
 	uint64_t vector = 0;
 	unsigned nkids = 0;
 
@@ -357,7 +312,7 @@ static int build(struct pt_trie *t, fib6_key key, unsigned off, fib6_leaf inheri
 	}
 	for (unsigned i = 0; i < 64; i++)
 		val[i] = inherit;
-	fill(top, off, val, sub);
+	fill(top, off, t->short_bits + 1, val, sub);
 	for (unsigned i = 0; i < 64; i++) {
 		if (!sub[i])
 			continue;
@@ -370,31 +325,42 @@ static int build(struct pt_trie *t, fib6_key key, unsigned off, fib6_leaf inheri
 	return make_node(t, val, vector, kids, out, leaf);
 }
 
-static void dp_store(struct pt_trie *t, uint32_t d, uint32_t e)
+static void dp_store(struct fib6_trie *t, uint32_t d, uint32_t e)
 {
 	__atomic_store_n(&t->view->dp[d], e, __ATOMIC_RELEASE);
 }
 
-/* Encodes a build result as a direct-table entry (a node needs a block of its own). */
-static uint32_t dp_entry(struct pt_trie *t, int is_leaf, const struct pt_node *n,
-			 fib6_leaf leaf)
+/* A leaf entry of the direct table answers for the short prefixes too. */
+static uint32_t dp_leaf_entry(const struct fib6_trie *t, uint32_t d, fib6_leaf leaf)
 {
-	if (is_leaf)
-		return DP_LEAF | leaf;
+	if (leaf == LEAF_NONE)
+		leaf = t->view->sdp[d >> t->view->short_shift];
+	return DP_LEAF | leaf;
+}
+
+/* Encodes a build result as direct-table entry d (a node needs a block of its own). */
+static uint32_t dp_entry(struct fib6_trie *t, uint32_t d, int is_leaf,
+			 const struct fib6_node *n, fib6_leaf leaf)
+{
+	if (is_leaf) {
+		t->dp_long[d] = leaf;
+		return dp_leaf_entry(t, d, leaf);
+	}
 	uint32_t idx = block_alloc(t, false, 1);
 	t->view->nodes[idx] = *n;
 	return idx;
 }
 
-static void rebuild_dp(struct pt_trie *t, uint32_t d)
+static void rebuild_dp(struct fib6_trie *t, uint32_t d)
 {
 	fib6_key key = t->dp_bits ? (fib6_key)d << (128 - t->dp_bits) : 0;
 	uint32_t inherit;
-	const struct fib6_rnode *top = fib6_radix_region(&t->radix, key, t->dp_bits, &inherit);
-	struct pt_node n;
+	const struct fib6_rnode *top = fib6_radix_region(&t->radix, key, t->dp_bits,
+							 t->short_bits + 1, &inherit);
+	struct fib6_node n;
 	fib6_leaf leaf;
 	int r = build(t, key, t->dp_bits, leaf_in(inherit), top, &n, &leaf);
-	uint32_t e = dp_entry(t, r, &n, leaf);
+	uint32_t e = dp_entry(t, d, r, &n, leaf);
 	if (t->err)
 		return;
 	uint32_t old = t->view->dp[d];
@@ -402,14 +368,61 @@ static void rebuild_dp(struct pt_trie *t, uint32_t d)
 	retire_dp(t, old);
 }
 
+/* Paints the short table's scratch copy with the short prefixes at and below n. */
+static void short_paint(struct fib6_trie *t, const struct fib6_rnode *n)
+{
+	unsigned sb = t->short_bits;
+	for (; n && n->plen <= sb; n = n->child[1]) {
+		if (n->nexthop != FIB6_NONE) {
+			uint32_t s = dp_index(n->key, sb), w = 1u << (sb - n->plen);
+			for (uint32_t j = 0; j < w; j++)
+				t->sdp_next[s + j] = leaf_in(n->nexthop);
+		}
+		/* children are longer prefixes: they overwrite what n painted */
+		short_paint(t, n->child[0]);
+	}
+}
+
+/*
+ * A prefix of short_bits or fewer changed: recompute the short table over its range aside,
+ * then store each changed entry, and the leaf entries of the direct table under it, one by
+ * one. A reader sees each entry old or new, never a half-painted value; the nodes are not
+ * touched, so a default route costs 2^short_bits + 2^dp_bits stores whatever the table holds.
+ */
+static void short_update(struct fib6_trie *t, fib6_key key, unsigned plen)
+{
+	struct fib6_view *v = t->view;
+	unsigned sb = t->short_bits, sh = v->short_shift;
+	uint32_t s0 = dp_index(key, sb), w = 1u << (sb - plen), inherit;
+	const struct fib6_rnode *top = fib6_radix_region(&t->radix, key, plen, 0, &inherit);
+
+	for (uint32_t j = 0; j < w; j++)
+		t->sdp_next[s0 + j] = leaf_in(inherit);
+	short_paint(t, top);
+	for (uint32_t j = s0; j < s0 + w; j++) {
+		if (t->sdp_next[j] == v->sdp[j])
+			continue;
+		__atomic_store_n(&v->sdp[j], t->sdp_next[j], __ATOMIC_RELAXED);
+		for (uint32_t d = j << sh; d < (j + 1) << sh; d++) {
+			uint32_t e = v->dp[d];
+			if (e & DP_LEAF && t->dp_long[d] == LEAF_NONE)
+				dp_store(t, d, dp_leaf_entry(t, d, LEAF_NONE));
+		}
+	}
+}
+
 #define MAX_LEVELS ((128 + STRIDE - 1) / STRIDE + 1)
 
 /* Makes the lookup structure agree with the prefix trie after a change of key/plen. */
-static void update(struct pt_trie *t, fib6_key key, unsigned plen)
+static void update(struct fib6_trie *t, fib6_key key, unsigned plen)
 {
 	unsigned dpb = t->dp_bits;
 	uint32_t d = dp_index(key, dpb);
 
+	if (plen <= t->short_bits) {
+		short_update(t, key, plen);
+		return;
+	}
 	if (plen <= dpb) {
 		uint32_t n = 1u << (dpb - plen);
 		for (uint32_t i = 0; i < n && !t->err; i++)
@@ -428,7 +441,7 @@ static void update(struct pt_trie *t, fib6_key key, unsigned plen)
 	path[0] = e;
 	unsigned c = 0;
 	while (c < L) {
-		const struct pt_node *n = &t->view->nodes[path[c]];
+		const struct fib6_node *n = &t->view->nodes[path[c]];
 		unsigned i = slot_of(key, dpb + c * STRIDE);
 		if (!(n->vector >> i & 1))
 			break;
@@ -437,17 +450,17 @@ static void update(struct pt_trie *t, fib6_key key, unsigned plen)
 	}
 	/* c: the deepest existing node on the path, at most L. Rebuild its region if it is L,
 	 * else the (leaf) slot below it, from the trie. */
-	struct pt_node res;
+	struct fib6_node res;
 	fib6_leaf leaf;
 	int is_leaf;
 	unsigned level = c == L ? c : c + 1;
 	unsigned off = dpb + level * STRIDE;
 	uint32_t inherit;
 	const struct fib6_rnode *top = fib6_radix_region(&t->radix, key & fib6_mask(off), off,
-							 &inherit);
+							 t->short_bits + 1, &inherit);
 	is_leaf = build(t, key & fib6_mask(off), off, leaf_in(inherit), top, &res, &leaf);
 	if (level == 0) {
-		uint32_t ne = dp_entry(t, is_leaf, &res, leaf);
+		uint32_t ne = dp_entry(t, d, is_leaf, &res, leaf);
 		if (t->err)
 			return;
 		dp_store(t, d, ne);
@@ -459,10 +472,10 @@ static void update(struct pt_trie *t, fib6_key key, unsigned plen)
 	struct { uint32_t idx; unsigned n; bool leaf; } gone[2 * MAX_LEVELS];
 	unsigned ngone = 0;
 	for (int lv = (int)level - 1; lv >= 0 && !t->err; lv--) {
-		struct pt_node old = t->view->nodes[path[lv]];
+		struct fib6_node old = t->view->nodes[path[lv]];
 		unsigned si = slot_of(key, dpb + (unsigned)lv * STRIDE);
 		fib6_leaf val[64];
-		struct pt_node kids[64];
+		struct fib6_node kids[64];
 		unsigned nk = 0;
 		uint64_t vector = 0;
 		for (unsigned i = 0; i < 64; i++) {
@@ -486,11 +499,11 @@ static void update(struct pt_trie *t, fib6_key key, unsigned plen)
 		gone[ngone++] = (typeof(gone[0])){ old.base0,
 			(unsigned)__builtin_popcountll(old.leafvec), true };
 	}
-	uint32_t ne = dp_entry(t, is_leaf, &res, leaf);
+	uint32_t ne = dp_entry(t, d, is_leaf, &res, leaf);
 	if (t->err)
 		return;
 	/* The old node at `level` (if it existed) lives on in the old path until now. */
-	struct pt_node below = t->view->nodes[path[c]];
+	struct fib6_node below = t->view->nodes[path[c]];
 	dp_store(t, d, ne);
 	if (level == c)
 		retire_below(t, &below);
@@ -501,28 +514,42 @@ static void update(struct pt_trie *t, fib6_key key, unsigned plen)
 
 /* ---- tries --------------------------------------------------------------------------- */
 
-static int trie_init(struct pt_trie *t, unsigned dp_bits, uint32_t nodes, uint32_t leaves)
+static int trie_init(struct fib6_trie *t, unsigned dp_bits, unsigned short_bits,
+		     uint32_t nodes, uint32_t leaves)
 {
-	size_t dpn = (size_t)1 << dp_bits;
+	size_t dpn = (size_t)1 << dp_bits, sn = (size_t)1 << short_bits;
 	memset(t, 0, sizeof(*t));
 	t->dp_bits = dp_bits;
-	t->view = malloc(sizeof(*t->view));
-	if (!t->view)
+	t->short_bits = short_bits;
+	t->view = calloc(1, sizeof(*t->view));
+	t->dp_long = malloc(dpn * sizeof(fib6_leaf));
+	t->sdp_next = malloc(sn * sizeof(fib6_leaf));
+	if (!t->view || !t->dp_long || !t->sdp_next)
 		return -ENOMEM;
+	t->view->dp_bits = (uint8_t)dp_bits;
+	t->view->short_shift = (uint8_t)(dp_bits - short_bits);
+	t->view->sdp = malloc(sn * sizeof(fib6_leaf));
 	t->nodes.cap = nodes + SINK;
 	t->leaves.cap = leaves + SINK;
 	t->nodes.top = t->leaves.top = SINK;
 	t->view->dp = array_alloc(dpn * sizeof(uint32_t));
-	t->view->nodes = array_alloc(t->nodes.cap * sizeof(struct pt_node));
+	t->view->nodes = array_alloc(t->nodes.cap * sizeof(struct fib6_node));
 	t->view->leaves = array_alloc(t->leaves.cap * sizeof(fib6_leaf));
-	if (!t->view->dp || !t->view->nodes || !t->view->leaves)
+	if (!t->view->dp || !t->view->nodes || !t->view->leaves || !t->view->sdp)
 		return -ENOMEM;
-	for (size_t i = 0; i < dpn; i++)
+	for (size_t i = 0; i < dpn; i++) {
 		t->view->dp[i] = DP_LEAF | LEAF_NONE;
+		t->dp_long[i] = LEAF_NONE;
+	}
+	for (size_t i = 0; i < sn; i++)
+		t->view->sdp[i] = LEAF_NONE;
+	for (uint32_t i = 0; i < 64; i++)
+		t->view->nodes[FIB6_SENTINEL + i] = (struct fib6_node){
+			.vector = ~0ULL, .base1 = FIB6_SENTINEL };
 	return 0;
 }
 
-static void trie_fini(struct pt_trie *t)
+static void trie_fini(struct fib6_trie *t)
 {
 	trie_quiesce(t);
 	free(t->limbo);
@@ -534,46 +561,41 @@ static void trie_fini(struct pt_trie *t)
 		free(t->view->dp);
 		free(t->view->nodes);
 		free(t->view->leaves);
+		free(t->view->sdp);
 		free(t->view);
 	}
+	free(t->dp_long);
+	free(t->sdp_next);
 	fib6_radix_free(&t->radix);
 }
 
-static size_t trie_lookup_bytes(const struct pt_trie *t)
+static size_t trie_lookup_bytes(const struct fib6_trie *t)
 {
 	return ((size_t)1 << t->dp_bits) * sizeof(uint32_t) +
-	       (size_t)t->nodes.live * sizeof(struct pt_node) +
+	       ((size_t)1 << t->short_bits) * sizeof(fib6_leaf) +
+	       (size_t)t->nodes.live * sizeof(struct fib6_node) +
 	       (size_t)t->leaves.live * sizeof(fib6_leaf);
 }
 
-static size_t trie_control_bytes(const struct pt_trie *t)
+static size_t trie_control_bytes(const struct fib6_trie *t)
 {
 	size_t b = (size_t)t->radix.nodes * sizeof(struct fib6_rnode) +
-		   (size_t)t->limbo_cap * sizeof(struct limbo_item);
+		   (size_t)t->limbo_cap * sizeof(struct fib6_limbo) +
+		   ((size_t)1 << t->dp_bits) * sizeof(fib6_leaf) +     /* dp_long */
+		   ((size_t)1 << t->short_bits) * sizeof(fib6_leaf);   /* sdp_next */
 	for (int i = 0; i <= 64; i++)
 		b += (t->nodes.free[i].cap + t->leaves.free[i].cap) * sizeof(uint32_t);
 	/* allocated but not live: bump headroom and free blocks */
-	b += (size_t)(t->nodes.cap - t->nodes.live) * sizeof(struct pt_node);
+	b += (size_t)(t->nodes.cap - t->nodes.live) * sizeof(struct fib6_node);
 	b += (size_t)(t->leaves.cap - t->leaves.live) * sizeof(fib6_leaf);
 	return b;
 }
 
 /* ---- zones --------------------------------------------------------------------------- */
 
-static struct pt_trie *zone_trie(const struct fib6 *fib, uint32_t zone)
+static struct fib6_trie *zone_get(struct fib6 *fib, uint32_t zone)
 {
-	if (zone == 0)
-		return (struct pt_trie *)&fib->global;
-	uint32_t n = __atomic_load_n(&fib->nzones, __ATOMIC_ACQUIRE);
-	for (uint32_t i = 0; i < n; i++)
-		if (fib->zones[i].zone == zone)
-			return fib->zones[i].trie;
-	return NULL;
-}
-
-static struct pt_trie *zone_get(struct fib6 *fib, uint32_t zone)
-{
-	struct pt_trie *t = zone_trie(fib, zone);
+	struct fib6_trie *t = fib6_zone_trie(fib, zone);
 	if (t)
 		return t;
 	if (fib->nzones == FIB6_MAX_ZONES)
@@ -581,12 +603,12 @@ static struct pt_trie *zone_get(struct fib6 *fib, uint32_t zone)
 	t = malloc(sizeof(*t));
 	if (!t)
 		return NULL;
-	if (trie_init(t, ZONE_DP_BITS, 64, 64) < 0) {
+	if (trie_init(t, ZONE_DP_BITS, ZONE_DP_BITS, 64, 64) < 0) {
 		trie_fini(t);
 		free(t);
 		return NULL;
 	}
-	fib->zones[fib->nzones] = (struct fib_zone){ .zone = zone, .trie = t };
+	fib->zones[fib->nzones] = (struct fib6_zone){ .zone = zone, .trie = t };
 	/* publish the row before the count that makes readers look at it */
 	__atomic_store_n(&fib->nzones, fib->nzones + 1, __ATOMIC_RELEASE);
 	return t;
@@ -601,11 +623,11 @@ struct fib6 *fib6_new(uint32_t max_prefixes)
 		return NULL;
 	fib->max_prefixes = max_prefixes;
 #if defined(__x86_64__) || defined(__i386__)
-	fib->fast = __builtin_cpu_supports("popcnt");
+	fib->fast = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi2");
 #endif
 	/* The 2021 table needs about 0.5 nodes and 2 leaves per prefix; arrays grow anyway. */
 	uint32_t hint = max_prefixes < (1u << 24) ? max_prefixes : (1u << 24);
-	if (trie_init(&fib->global, DP_BITS, hint / 2 + 1024, hint * 2 + 1024) < 0) {
+	if (trie_init(&fib->global, DP_BITS, SHORT_BITS, hint / 2 + 1024, hint * 2 + 1024) < 0) {
 		fib6_free(fib);
 		return NULL;
 	}
@@ -629,7 +651,7 @@ int fib6_insert(struct fib6 *fib, uint32_t zone, const uint8_t prefix[16], unsig
 {
 	if (plen > 128 || nexthop > FIB6_NEXTHOP_MAX)
 		return -EINVAL;
-	struct pt_trie *t = zone_trie(fib, zone);
+	struct fib6_trie *t = fib6_zone_trie(fib, zone);
 	if (!t || !t->radix.prefixes) {
 		if (fib->prefixes >= fib->max_prefixes)
 			return -ENOSPC;
@@ -665,7 +687,7 @@ int fib6_delete(struct fib6 *fib, uint32_t zone, const uint8_t prefix[16], unsig
 {
 	if (plen > 128)
 		return -EINVAL;
-	struct pt_trie *t = zone_trie(fib, zone);
+	struct fib6_trie *t = fib6_zone_trie(fib, zone);
 	if (!t)
 		return -ENOENT;
 	fib6_key key = fib6_key_load(prefix) & fib6_mask(plen);
@@ -697,147 +719,11 @@ void fib6_stats(const struct fib6 *fib, struct fib6_stats *st)
 	st->prefixes = fib->prefixes;
 	st->zones = fib->nzones;
 	for (uint32_t i = 0; i <= fib->nzones; i++) {
-		const struct pt_trie *t = i ? fib->zones[i - 1].trie : &fib->global;
+		const struct fib6_trie *t = i ? fib->zones[i - 1].trie : &fib->global;
 		st->lookup_bytes += trie_lookup_bytes(t);
 		st->control_bytes += trie_control_bytes(t);
 		st->nodes += t->nodes.live;
 		st->leaves += t->leaves.live;
 		st->limbo_bytes += t->limbo_bytes;
 	}
-}
-
-/* ---- lookup -------------------------------------------------------------------------- */
-
-/*
- * One walk. Loads of dp entries need no acquire: the node they index was written before the
- * release store that published it, and the address dependency orders the reads (as RCU's
- * rcu_dereference relies on).
- */
-#define LOOKUP_BODY(v, dpb, k)                                                          \
-	do {                                                                           \
-		uint32_t e_ = __atomic_load_n(&(v)->dp[dp_index((k), (dpb))], __ATOMIC_RELAXED); \
-		if (e_ & DP_LEAF)                                                      \
-			return leaf_out((fib6_leaf)e_);                                \
-		const struct pt_node *n_ = &(v)->nodes[e_];                            \
-		unsigned off_ = (dpb), i_ = slot_of((k), off_);                        \
-		while (n_->vector >> i_ & 1) {                                         \
-			n_ = &(v)->nodes[n_->base1 + rank(n_->vector, i_) - 1];        \
-			off_ += STRIDE;                                                \
-			i_ = slot_of((k), off_);                                       \
-		}                                                                      \
-		return leaf_out((v)->leaves[n_->base0 + rank(n_->leafvec, i_) - 1]);   \
-	} while (0)
-
-static inline uint32_t walk_generic(const struct pt_view *v, unsigned dpb, fib6_key k)
-{
-	LOOKUP_BODY(v, dpb, k);
-}
-
-#if defined(__x86_64__) || defined(__i386__)
-#define FAST_TARGET __attribute__((target("popcnt")))
-#else
-#define FAST_TARGET
-#endif
-
-static inline FAST_TARGET uint32_t walk_global(const struct pt_view *v, fib6_key k)
-{
-	LOOKUP_BODY(v, DP_BITS, k);
-}
-
-static FAST_TARGET uint32_t lookup_global_fast(const struct pt_view *v, const uint8_t *a)
-{
-	return walk_global(v, fib6_key_load(a));
-}
-
-static inline void prefetch_node(const struct pt_node *n)
-{
-	/* a 24-byte node may straddle two cache lines */
-	__builtin_prefetch(n);
-	__builtin_prefetch((const char *)n + sizeof(*n) - 1);
-}
-
-/*
- * Batched walks, GROUP at a time, level by level: each step of one walk issues a prefetch
- * for its next node and moves on to the other walks of the group, so up to GROUP cache
- * misses are in flight instead of one walk's chain of dependent ones.
- */
-static FAST_TARGET void batch_global_fast(const struct pt_view *v, const uint8_t (*addrs)[16],
-					  uint32_t *out, size_t n)
-{
-	enum { GROUP = 16 };
-	for (size_t base = 0; base < n; base += GROUP) {
-		unsigned m = n - base < GROUP ? (unsigned)(n - base) : GROUP;
-		fib6_key k[GROUP];
-		uint32_t cur[GROUP], where[GROUP];
-		uint8_t live[GROUP], off[GROUP];
-		unsigned nlive = 0, nleaf = 0;
-		uint8_t leafl[GROUP];
-
-		for (unsigned j = 0; j < m; j++) {
-			k[j] = fib6_key_load(addrs[base + j]);
-			__builtin_prefetch(&v->dp[dp_index(k[j], DP_BITS)]);
-		}
-		for (unsigned j = 0; j < m; j++) {
-			uint32_t e = __atomic_load_n(&v->dp[dp_index(k[j], DP_BITS)],
-						     __ATOMIC_RELAXED);
-			if (e & DP_LEAF) {
-				out[base + j] = leaf_out((fib6_leaf)e);
-				continue;
-			}
-			cur[j] = e;
-			off[j] = DP_BITS;
-			prefetch_node(&v->nodes[e]);
-			live[nlive++] = (uint8_t)j;
-		}
-		while (nlive) {
-			unsigned still = 0;
-			for (unsigned x = 0; x < nlive; x++) {
-				unsigned j = live[x];
-				const struct pt_node *nd = &v->nodes[cur[j]];
-				unsigned i = slot_of(k[j], off[j]);
-				if (nd->vector >> i & 1) {
-					cur[j] = nd->base1 + rank(nd->vector, i) - 1;
-					off[j] = (uint8_t)(off[j] + STRIDE);
-					prefetch_node(&v->nodes[cur[j]]);
-					live[still++] = (uint8_t)j;
-				} else {
-					where[j] = nd->base0 + rank(nd->leafvec, i) - 1;
-					__builtin_prefetch(&v->leaves[where[j]]);
-					leafl[nleaf++] = (uint8_t)j;
-				}
-			}
-			nlive = still;
-		}
-		for (unsigned x = 0; x < nleaf; x++) {
-			unsigned j = leafl[x];
-			out[base + j] = leaf_out(v->leaves[where[j]]);
-		}
-	}
-}
-
-uint32_t fib6_lookup(const struct fib6 *fib, uint32_t zone, const uint8_t addr[16])
-{
-	if (zone == 0) {
-		const struct pt_view *v = __atomic_load_n(&fib->global.view, __ATOMIC_ACQUIRE);
-		if (fib->fast)
-			return lookup_global_fast(v, addr);
-		return walk_generic(v, DP_BITS, fib6_key_load(addr));
-	}
-	const struct pt_trie *t = zone_trie(fib, zone);
-	if (!t)
-		return FIB6_NONE;
-	const struct pt_view *v = __atomic_load_n(&t->view, __ATOMIC_ACQUIRE);
-	return walk_generic(v, t->dp_bits, fib6_key_load(addr));
-}
-
-void fib6_lookup_batch(const struct fib6 *fib, uint32_t zone, const uint8_t (*addrs)[16],
-		       uint32_t *out, size_t n)
-{
-	if (zone == 0 && fib->fast) {
-		const struct pt_view *v = __atomic_load_n(&fib->global.view, __ATOMIC_ACQUIRE);
-		batch_global_fast(v, addrs, out, n);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = fib6_lookup(fib, zone, addrs[i]);
 }

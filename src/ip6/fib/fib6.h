@@ -9,12 +9,14 @@
  * of their own. A lookup in zone z sees only zone z's prefixes.
  *
  * Updates never stall or tear lookups: a changed part is built aside and published with one
- * 32-bit store; blocks a concurrent reader may still hold are freed only at
+ * 32-bit store (a short prefix, /16 or shorter, with one store per entry of its range, each
+ * of which answers old or new); blocks a concurrent reader may still hold are freed only at
  * fib6_quiesce(), which the owner calls when no lookup is in flight (for the single-threaded
  * stack: after each batch of route changes).
  *
- * Implementation: fib6.c (Poptrie lookup structure, build and path-copy update),
- * fib6_radix.c (the path-compressed binary trie holding the prefixes themselves).
+ * Implementation: fib6.c (Poptrie lookup structure, short-prefix table, build and
+ * path-copy update), fib6_lookup.c (single and batched walks), fib6_radix.c (the
+ * path-compressed binary trie holding the prefixes themselves).
  */
 #ifndef UMK_IP6_FIB_FIB6_H
 #define UMK_IP6_FIB_FIB6_H

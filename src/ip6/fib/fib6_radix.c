@@ -136,7 +136,7 @@ uint32_t fib6_radix_lookup(const struct fib6_radix *r, fib6_key key)
 }
 
 const struct fib6_rnode *fib6_radix_region(const struct fib6_radix *r, fib6_key key,
-					   unsigned off, uint32_t *inherit)
+					   unsigned off, unsigned floor, uint32_t *inherit)
 {
 	const struct fib6_rnode *n = r->root;
 
@@ -144,7 +144,7 @@ const struct fib6_rnode *fib6_radix_region(const struct fib6_radix *r, fib6_key 
 	while (n && n->plen < off) {
 		if ((key ^ n->key) & fib6_mask(n->plen))
 			return NULL;
-		if (n->nexthop != FIB6_NONE)
+		if (n->nexthop != FIB6_NONE && n->plen >= floor)
 			*inherit = n->nexthop;
 		n = n->child[fib6_bit(key, n->plen)];
 	}
