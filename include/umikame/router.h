@@ -57,6 +57,8 @@ struct umk_ra_config {
 	char dnssl[UMK_RA_MAX_DNSSL][UMK_RA_NAME_MAX + 1];
 	uint32_t dns_lifetime;          /* RDNSS/DNSSL Lifetime, s; UMK_RA_DEFAULT = 3 * max
 					   (RFC 8106 5.1) */
+	bool unicast_solicited;         /* RFC 4861 6.2.6: answer an RS from an address with
+					   a unicast RA (default off: multicast answers) */
 };
 
 /* RFC 4861 6.2.1 defaults, no options. */

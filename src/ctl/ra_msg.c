@@ -67,7 +67,8 @@ int ctl_ra_encode(const struct umk_ra_config *c, uint8_t *buf, size_t cap)
 	put32(&k, c->reachable_time);
 	put32(&k, c->retrans_timer);
 	put32(&k, c->dns_lifetime);
-	put8(&k, (uint8_t)((c->managed ? 0x80 : 0) | (c->other ? 0x40 : 0)));
+	put8(&k, (uint8_t)((c->managed ? 0x80 : 0) | (c->other ? 0x40 : 0) |
+			   (c->unicast_solicited ? 0x20 : 0)));
 	put8(&k, (uint8_t)c->pref);
 	put8(&k, c->cur_hop_limit);
 	put8(&k, (uint8_t)c->n_prefix);
@@ -115,6 +116,7 @@ int ctl_ra_decode(const uint8_t *buf, size_t len, struct umk_ra_config *c)
 	uint8_t f = get8(&k);
 	c->managed = f & 0x80;
 	c->other = f & 0x40;
+	c->unicast_solicited = f & 0x20;
 	c->pref = (int8_t)get8(&k);
 	c->cur_hop_limit = get8(&k);
 	c->n_prefix = get8(&k);

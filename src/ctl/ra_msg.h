@@ -3,7 +3,7 @@
  * fixed network-order layout, and the A_NEXTHOPS attribute of an ECMP route request.
  *
  *   A_RA_CONF: min, max, router lifetime, MTU, reachable, retrans, DNS lifetime (u32 each),
- *              flags (u8: 0x80 M, 0x40 O), pref (s8), cur hop limit, then counts of
+ *              flags (u8: 0x80 M, 0x40 O, 0x20 unicast solicited), pref (s8), cur hop limit, then counts of
  *              prefixes, routes, RDNSS, DNSSL (u8 each); then each prefix {16 addr, u8 plen,
  *              u8 flags 0x80 L 0x40 A, u32 valid, u32 preferred}, route {16, u8 plen, s8
  *              pref, u32 lifetime}, RDNSS {16}, DNSSL {u8 length, the name}.

@@ -6,11 +6,15 @@
  *     Prefix Information, MTU, SLLAO, Route Information and Default Router Preference
  *     (RFC 4191 2.2-2.3), RDNSS and DNSSL (RFC 8106 5);
  *   - answers to Router Solicitations (6.2.6): multicast after a random
- *     [0, MAX_RA_DELAY_TIME], no sooner than MIN_DELAY_BETWEEN_RAS after the last one;
- *   - a final RA with Router Lifetime 0 (and RIO/RDNSS/DNSSL lifetimes 0) when the
- *     interface stops advertising (6.2.5): ra del, forwarding off, interface down, shutdown;
+ *     [0, MAX_RA_DELAY_TIME], no sooner than MIN_DELAY_BETWEEN_RAS after the last one; or,
+ *     where `unicast_solicited` is on, unicast to a soliciting host that has an address;
+ *   - final RAs with Router Lifetime 0 (and RIO/RDNSS/DNSSL lifetimes 0) when the
+ *     interface stops advertising (6.2.5): MAX_FINAL_RTR_ADVERTISEMENTS of them,
+ *     MIN_DELAY_BETWEEN_RAS apart, on ra del and forwarding off; one when the link goes
+ *     down or the stack stops (there is no later then);
  *   - the consistency check of other routers' RAs (6.2.7), logged and counted;
- *   - membership of the all-routers groups on forwarding interfaces (RFC 4291 2.8).
+ *   - membership of the all-routers groups on forwarding interfaces (RFC 4291 2.8,
+ *     RFC 4861 6.2.2), a failed join retried every RA_RETRY_JOIN.
  * The configuration API is <umikame/router.h>; host-side RA processing is ip6/rd6.c.
  */
 #include <errno.h>
@@ -35,16 +39,34 @@ static const struct in6_addr all_routers_site = { { { 0xff, 5, [15] = 2 } } };
 #define RA_DEFAULT_PREF_LFT     604800
 #define RA_DEFAULT_HOP_LIMIT    64
 #define RA_RETRY_NO_LL          1000  /* ms: no link-local address yet (DAD), try again */
+#define RA_RETRY_JOIN           1000  /* ms: the all-routers join failed (groups full) */
+/* Unicast answers waiting for their random delay (6.2.6); more RSs in the same half
+ * second get the multicast answer instead */
+#define RA_MAX_UNICAST_PENDING  8
+
+static const struct in6_addr *const all_routers[2] = { &all_routers_ll, &all_routers_site };
+
+struct ra_pending {
+	struct in6_addr to;
+	umk_time_t when;
+};
 
 struct rtadv_if {
 	struct umk_stack *s;
 	int ifindex;
-	bool configured, advertising, joined;
+	bool configured, advertising;
+	bool joined[2];               /* all_routers[i] joined */
+	bool join_failing;            /* logged once per run of failures */
 	struct umk_ra_config conf;
 	struct umk_timer timer;
 	umk_time_t next;              /* when the timer fires */
 	umk_time_t last_mcast;        /* the last RA sent, 0 none */
 	unsigned initial_left;        /* fast initial RAs still to send (6.2.4) */
+	unsigned final_left;          /* final RAs still to send (6.2.5), not advertising */
+	struct umk_timer join_timer;
+	struct umk_timer ucast_timer;
+	struct ra_pending pending[RA_MAX_UNICAST_PENDING];
+	unsigned n_pending;
 	uint64_t ras_sent, rs_received, inconsistent;
 };
 
@@ -65,6 +87,8 @@ void rtadv_fini(struct umk_stack *s)
 	for (int i = 0; i <= UMK_MAX_IFS; i++)
 		if (s->rtadv->ifs[i]) {
 			timer_cancel(s, &s->rtadv->ifs[i]->timer);
+			timer_cancel(s, &s->rtadv->ifs[i]->join_timer);
+			timer_cancel(s, &s->rtadv->ifs[i]->ucast_timer);
 			free(s->rtadv->ifs[i]);
 		}
 	free(s->rtadv);
@@ -79,6 +103,8 @@ static struct rtadv_if *ri_get(struct umk_stack *s, int ifindex)
 }
 
 static void ra_timer(struct umk_stack *s, struct umk_timer *t);
+static void join_timer(struct umk_stack *s, struct umk_timer *t);
+static void ucast_timer(struct umk_stack *s, struct umk_timer *t);
 
 static struct rtadv_if *ri_make(struct umk_stack *s, int ifindex)
 {
@@ -91,6 +117,8 @@ static struct rtadv_if *ri_make(struct umk_stack *s, int ifindex)
 	ri->s = s;
 	ri->ifindex = ifindex;
 	timer_init(&ri->timer, ra_timer);
+	timer_init(&ri->join_timer, join_timer);
+	timer_init(&ri->ucast_timer, ucast_timer);
 	s->rtadv->ifs[ifindex] = ri;
 	return ri;
 }
@@ -166,9 +194,10 @@ static void ra_build(struct umk_if *ifp, const struct umk_ra_config *c, bool fin
 	}
 }
 
-/* 0, or -EADDRNOTAVAIL while ifp has no usable link-local address (6.1.2: RAs come from
- * one), or another send error. */
-static int ra_send(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri, bool final)
+/* To all-nodes (to NULL) or to one host (6.2.6). 0, or -EADDRNOTAVAIL while ifp has no
+ * usable link-local address (6.1.2: RAs come from one), or another send error. */
+static int ra_send(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri, bool final,
+		   const struct in6_addr *to)
 {
 	struct in6_ifaddr *ll = in6_linklocal(s, ifp);
 	if (!ll) {
@@ -192,8 +221,9 @@ static int ra_send(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri,
 	struct ip6_tx tx;
 	ip6_tx_init(&tx, IPPROTO6_ICMPV6);
 	tx.src = ll->addr;
-	tx.dst = all_nodes;
-	tx.oif = tx.zone = ifp->index;
+	tx.dst = to ? *to : all_nodes;
+	tx.oif = ifp->index;
+	tx.zone = in6_is_scoped(&tx.dst) ? ifp->index : 0;
 	tx.hlim = ND_HOP_LIMIT;
 	tx.flags = IP6_TX_NOLOOP;
 	int r = icmp6_send(s, pkt, &tx);
@@ -205,7 +235,10 @@ static int ra_send(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri,
 	if (final)
 		COUNT(s, RA_OUT_FINAL);
 	ri->ras_sent++;
-	ri->last_mcast = s->now;
+	if (to)
+		COUNT(s, RA_OUT_UNICAST);
+	else
+		ri->last_mcast = s->now;   /* MIN_DELAY_BETWEEN_RAS is about multicast RAs */
 	return 0;
 }
 
@@ -233,9 +266,18 @@ static void ra_timer(struct umk_stack *s, struct umk_timer *t)
 {
 	struct rtadv_if *ri = container_of(t, struct rtadv_if, timer);
 	struct umk_if *ifp = if_get(s, ri->ifindex);
-	if (!ifp || !ri->advertising)
+	if (!ifp)
 		return;
-	if (ra_send(s, ifp, ri, false) == -EADDRNOTAVAIL) {
+	if (!ri->advertising) {
+		/* 6.2.5: the rest of the final RAs, while the link is up */
+		if (ri->final_left && (ifp->flags & UMK_IF_UP)) {
+			ra_send(s, ifp, ri, true, NULL);
+			if (--ri->final_left)
+				schedule_at(s, ri, s->now + ND_MIN_DELAY_BETWEEN_RAS);
+		}
+		return;
+	}
+	if (ra_send(s, ifp, ri, false, NULL) == -EADDRNOTAVAIL) {
 		schedule_at(s, ri, s->now + RA_RETRY_NO_LL);
 		return;
 	}
@@ -249,6 +291,7 @@ static void ra_timer(struct umk_stack *s, struct umk_timer *t)
 static void start(struct umk_stack *s, struct rtadv_if *ri)
 {
 	ri->advertising = true;
+	ri->final_left = 0;
 	ri->initial_left = ND_MAX_INITIAL_RTR_ADVERTISEMENTS;
 	/* the first RA soon, with the jitter an RS answer has, so routers that start
 	 * together don't synchronise */
@@ -258,32 +301,62 @@ static void start(struct umk_stack *s, struct rtadv_if *ri)
 	schedule_at(s, ri, when);
 }
 
-static void stop(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri)
+/* going_down: the link goes down or the stack stops, so there is no later */
+static void stop(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri, bool going_down)
 {
 	timer_cancel(s, &ri->timer);
+	timer_cancel(s, &ri->ucast_timer);
+	ri->n_pending = 0;
 	ri->advertising = false;
-	/* 6.2.5: one final RA now (there may be no "later" at shutdown; 6.2.5 allows up to
-	 * MAX_FINAL_RTR_ADVERTISEMENTS, one suffices for hosts that hear it) */
-	if (ifp->flags & UMK_IF_UP)
-		ra_send(s, ifp, ri, true);
+	ri->final_left = 0;
+	/* 6.2.5: "one or more (but not more than MAX_FINAL_RTR_ADVERTISEMENTS)" final RAs:
+	 * the first now, the others MIN_DELAY_BETWEEN_RAS apart (6.2.4's spacing of
+	 * multicast RAs) when the link stays up */
+	if (!(ifp->flags & UMK_IF_UP))
+		return;
+	ra_send(s, ifp, ri, true, NULL);
+	if (!going_down && ND_MAX_FINAL_RTR_ADVERTISEMENTS > 1) {
+		ri->final_left = ND_MAX_FINAL_RTR_ADVERTISEMENTS - 1;
+		schedule_at(s, ri, s->now + ND_MIN_DELAY_BETWEEN_RAS);
+	}
 }
 
+/* RFC 4291 2.8 / RFC 4861 6.2.2: a forwarding interface is in ff02::2 and ff05::2. A join
+ * that fails (the group table is full) is counted and retried until it succeeds, since
+ * without it RSs to ff02::2 go unheard. */
 static void groups_update(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri)
 {
 	bool want = ifp->conf.forwarding && ifp->mld;
-	if (want == ri->joined)
-		return;
-	if (want) {
-		/* RFC 4291 2.8: a router recognises the all-routers addresses */
-		if (mld_join(s, ifp, &all_routers_ll) || mld_join(s, ifp, &all_routers_site)) {
-			COUNT(s, RA_JOIN_FAILED);
-			LOG_WARN(s, "%s: cannot join the all-routers groups", ifp->name);
+	bool failed = false;
+	for (int i = 0; i < 2; i++) {
+		if (want && !ri->joined[i]) {
+			if (mld_join(s, ifp, all_routers[i]) == 0)
+				ri->joined[i] = true;
+			else
+				failed = true;
+		} else if (!want && ri->joined[i]) {
+			mld_leave(s, ifp, all_routers[i]);
+			ri->joined[i] = false;
 		}
-	} else {
-		mld_leave(s, ifp, &all_routers_ll);
-		mld_leave(s, ifp, &all_routers_site);
 	}
-	ri->joined = want;
+	if (!failed) {
+		timer_cancel(s, &ri->join_timer);
+		ri->join_failing = false;
+		return;
+	}
+	COUNT(s, RA_JOIN_FAILED);
+	if (!ri->join_failing)
+		LOG_WARN(s, "%s: cannot join the all-routers groups; retrying", ifp->name);
+	ri->join_failing = true;
+	timer_arm(s, &ri->join_timer, s->now + RA_RETRY_JOIN);
+}
+
+static void join_timer(struct umk_stack *s, struct umk_timer *t)
+{
+	struct rtadv_if *ri = container_of(t, struct rtadv_if, join_timer);
+	struct umk_if *ifp = if_get(s, ri->ifindex);
+	if (ifp && (ifp->flags & UMK_IF_UP))
+		groups_update(s, ifp, ri);
 }
 
 void rtadv_update(struct umk_stack *s, struct umk_if *ifp, bool going_down)
@@ -296,11 +369,17 @@ void rtadv_update(struct umk_stack *s, struct umk_if *ifp, bool going_down)
 	if (want && !ri->advertising)
 		start(s, ri);
 	else if (!want && ri->advertising)
-		stop(s, ifp, ri);
-	if (!going_down)
+		stop(s, ifp, ri, going_down);
+	else if (going_down)
+		ri->final_left = 0;
+	if (!going_down) {
 		groups_update(s, ifp, ri);
-	else
-		ri->joined = false;   /* mld forgets memberships of a downed link itself */
+	} else {
+		/* mld forgets memberships of a downed link itself */
+		ri->joined[0] = ri->joined[1] = false;
+		ri->join_failing = false;
+		timer_cancel(s, &ri->join_timer);
+	}
 }
 
 void rtadv_if_detach(struct umk_stack *s, struct umk_if *ifp)
@@ -309,11 +388,63 @@ void rtadv_if_detach(struct umk_stack *s, struct umk_if *ifp)
 	if (!ri)
 		return;
 	timer_cancel(s, &ri->timer);
+	timer_cancel(s, &ri->join_timer);
+	timer_cancel(s, &ri->ucast_timer);
 	free(ri);
 	s->rtadv->ifs[ifp->index] = NULL;
 }
 
 /* ---- RS (6.2.6) ---- */
+
+static void ucast_arm(struct umk_stack *s, struct rtadv_if *ri)
+{
+	umk_time_t first = 0;
+	for (unsigned i = 0; i < ri->n_pending; i++)
+		if (!first || ri->pending[i].when < first)
+			first = ri->pending[i].when;
+	if (ri->n_pending)
+		timer_arm(s, &ri->ucast_timer, first);
+	else
+		timer_cancel(s, &ri->ucast_timer);
+}
+
+static void ucast_timer(struct umk_stack *s, struct umk_timer *t)
+{
+	struct rtadv_if *ri = container_of(t, struct rtadv_if, ucast_timer);
+	struct umk_if *ifp = if_get(s, ri->ifindex);
+	for (unsigned i = 0; i < ri->n_pending;) {
+		if (ri->pending[i].when > s->now) {
+			i++;
+			continue;
+		}
+		struct in6_addr to = ri->pending[i].to;
+		ri->pending[i] = ri->pending[--ri->n_pending];
+		if (ifp && ri->advertising)
+			ra_send(s, ifp, ri, false, &to);
+	}
+	ucast_arm(s, ri);
+}
+
+/* 6.2.6: "the router MAY send the response to the requesting host" unicast; false when
+ * no room is left for it (the multicast answer serves then). */
+static bool ucast_queue(struct umk_stack *s, struct rtadv_if *ri, const struct in6_addr *to,
+			umk_time_t when)
+{
+	for (unsigned i = 0; i < ri->n_pending; i++)
+		if (IN6_ARE_ADDR_EQUAL(&ri->pending[i].to, to)) {
+			COUNT(s, RA_RS_ALREADY_SCHEDULED);
+			return true;
+		}
+	if (ri->n_pending == RA_MAX_UNICAST_PENDING) {
+		COUNT(s, RA_UNICAST_QUEUE_FULL);
+		return false;
+	}
+	ri->pending[ri->n_pending].to = *to;
+	ri->pending[ri->n_pending++].when = when;
+	COUNT(s, RA_OUT_SOLICITED);
+	ucast_arm(s, ri);
+	return true;
+}
 
 void rtadv_rs_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_rx *rx,
 		    const struct nd_msg *m)
@@ -329,7 +460,12 @@ void rtadv_rs_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_rx
 		return;
 	}
 	ri->rs_received++;
+	/* "In all cases" delayed by a random [0, MAX_RA_DELAY_TIME] */
 	umk_time_t when = s->now + rng_range(s, 0, ND_MAX_RA_DELAY_TIME);
+	/* a soliciting host without an address (::) can only be answered by multicast */
+	if (ri->conf.unicast_solicited && !IN6_IS_ADDR_UNSPECIFIED(&rx->src) &&
+	    ucast_queue(s, ri, &rx->src, when))
+		return;
 	/* an RA already due within the delay answers this RS too */
 	if (timer_armed(&ri->timer) && ri->next <= when) {
 		COUNT(s, RA_RS_ALREADY_SCHEDULED);

@@ -25,6 +25,7 @@
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
 #include "ip6/route6.h"
+#include "ctl/ra_msg.h"
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
 #include "wire/ip6.h"
@@ -240,6 +241,29 @@ static void test_ra_contents(void **state)
 
 /* ---- timing ---- */
 
+/* An RS from src (02:00:00:00:00:77) to ff02::2; with an SLLAO unless src is :: (RFC
+ * 4861 4.1). Returns the frame's length. */
+static size_t rs_frame(uint8_t *f, const char *src_s)
+{
+	struct in6_addr src = A(src_s), dst = A("ff02::2");
+	static const uint8_t mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
+	uint8_t rs[16] = { ND_ROUTER_SOLICIT, 0, 0, 0, 0, 0, 0, 0,
+			   ND_OPT_SOURCE_LLADDR, 1, 2, 0, 0, 0, 0, 0x77 };
+	uint16_t plen = IN6_IS_ADDR_UNSPECIFIED(&src) ? 8 : sizeof(rs);
+	uint16_t ck = csum_ip6(&src, &dst, IPPROTO6_ICMPV6, rs, plen);
+	rs[2] = (uint8_t)(ck >> 8);
+	rs[3] = (uint8_t)ck;
+	memcpy(f, mac, 6);
+	memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 0x77 }, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	struct ip6_hdr_info h = { .plen = plen, .nxt = IPPROTO6_ICMPV6, .hlim = 255,
+				  .src = src, .dst = dst };
+	ip6_hdr_emit(f + 14, &h);
+	memcpy(f + 14 + IP6_HLEN, rs, plen);
+	return 14 + IP6_HLEN + plen;
+}
+
 static void test_timing(void **state)
 {
 	setup(true);
@@ -270,30 +294,16 @@ static void test_timing(void **state)
 	run_until(prev + 100 * 1000);
 	NR = 0;
 	uint8_t f[128];
-	struct in6_addr src = A("fe80::77"), dst = A("ff02::2");
-	static const uint8_t mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
-	uint8_t rs[16] = { ND_ROUTER_SOLICIT, 0, 0, 0, 0, 0, 0, 0,
-			   ND_OPT_SOURCE_LLADDR, 1, 2, 0, 0, 0, 0, 0x77 };
-	uint16_t ck = csum_ip6(&src, &dst, IPPROTO6_ICMPV6, rs, sizeof(rs));
-	rs[2] = (uint8_t)(ck >> 8);
-	rs[3] = (uint8_t)ck;
-	memcpy(f, mac, 6);
-	memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 0x77 }, 6);
-	f[12] = 0x86;
-	f[13] = 0xdd;
-	struct ip6_hdr_info h = { .plen = sizeof(rs), .nxt = IPPROTO6_ICMPV6, .hlim = 255,
-				  .src = src, .dst = dst };
-	ip6_hdr_emit(f + 14, &h);
-	memcpy(f + 14 + IP6_HLEN, rs, sizeof(rs));
+	size_t rs_len = rs_frame(f, "fe80::77");
 	umk_time_t trs = S->now;
-	umk_input(S, IFX, f, 14 + IP6_HLEN + sizeof(rs));
+	umk_input(S, IFX, f, rs_len);
 	run_until(trs + ND_MAX_RA_DELAY_TIME);
 	assert_true(nth_ra(0, &m, NULL, &at));
 	assert_true(at - trs <= ND_MAX_RA_DELAY_TIME);
 	/* a second RS right after: not before MIN_DELAY_BETWEEN_RAS */
 	NR = 0;
 	umk_time_t t2 = S->now;
-	umk_input(S, IFX, f, 14 + IP6_HLEN + sizeof(rs));
+	umk_input(S, IFX, f, rs_len);
 	run_until(t2 + 5000);
 	assert_true(nth_ra(0, &m, NULL, &at));
 	assert_true(at - prev >= ND_MIN_DELAY_BETWEEN_RAS || at >= trs + ND_MIN_DELAY_BETWEEN_RAS);
@@ -306,7 +316,8 @@ static void test_timing(void **state)
 static const struct {
 	const char *how;
 	int which;
-} stop_rows[] = { { "ra del", 0 }, { "forwarding 0", 1 }, { "interface down", 2 } };
+	int finals;               /* 6.2.5: MAX_FINAL_RTR_ADVERTISEMENTS while the link is up */
+} stop_rows[] = { { "ra del", 0, 3 }, { "forwarding 0", 1, 3 }, { "interface down", 2, 1 } };
 
 static void test_final_ra(void **state)
 {
@@ -331,10 +342,18 @@ static void test_final_ra(void **state)
 		assert_int_equal(m.opts.route[0].lifetime, 0);
 		assert_int_equal(m.opts.rdnss[0].lifetime, 0);
 		assert_int_equal(S->counters[CNT_RA_OUT_FINAL], 1);
-		/* and then silence */
-		NR = 0;
+		/* the others MIN_DELAY_BETWEEN_RAS apart, all final; then silence */
 		run_until(S->now + 3600 * 1000);
-		assert_int_equal(count_ra(), 0);
+		assert_int_equal(count_ra(), stop_rows[i].finals);
+		assert_int_equal(S->counters[CNT_RA_OUT_FINAL], stop_rows[i].finals);
+		umk_time_t prev = 0, at;
+		for (int k = 0; k < stop_rows[i].finals; k++) {
+			assert_true(nth_ra(k, &m, NULL, &at));
+			assert_int_equal(m.router_lifetime, 0);
+			if (k)
+				assert_true(at - prev >= ND_MIN_DELAY_BETWEEN_RAS);
+			prev = at;
+		}
 		teardown();
 	}
 }
@@ -362,6 +381,107 @@ static void test_router_membership_and_flags(void **state)
 	assert_true(st.advertising && st.ras_sent == 1);
 	assert_int_equal(umk_conf_set(S, IFX, "forwarding", 0), 0);
 	assert_false(mld_is_member(S, if_get(S, IFX), &ar));
+	teardown();
+}
+
+/* 6.2.6: with unicast_solicited on, an RS from an address is answered to that address
+ * (and its link-layer address from the SLLAO) within MAX_RA_DELAY_TIME; an RS from :: and
+ * every RS with the option off get the multicast answer. */
+static void test_unicast_solicited(void **state)
+{
+	static const struct {
+		const char *name;
+		bool on;
+		const char *src;
+		const char *dst;       /* the answer's destination */
+		bool unicast;
+	} rows[] = {
+		{ "off, from fe80::77", false, "fe80::77", "ff02::1", false },
+		{ "on, from fe80::77", true, "fe80::77", "fe80::77", true },
+		{ "on, from ::", true, "::", "ff02::1", false },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		print_message("case: %s\n", rows[i].name);
+		setup(true);
+		struct umk_ra_config c;
+		umk_ra_config_defaults(&c);
+		c.unicast_solicited = rows[i].on;
+		assert_int_equal(umk_ra_set(S, IFX, &c), 0);
+		/* past the initial RAs; the next periodic one is >= 200 s away */
+		run_until(S->now + 60 * 1000);
+		NR = 0;
+		uint8_t f[128];
+		size_t n = rs_frame(f, rows[i].src);
+		umk_time_t trs = S->now;
+		umk_input(S, IFX, f, n);
+		run_until(trs + ND_MAX_RA_DELAY_TIME);
+		assert_int_equal(count_ra(), 1);
+		struct nd_msg m;
+		struct ip6_hdr_info h;
+		umk_time_t at;
+		assert_true(nth_ra(0, &m, &h, &at));
+		assert_true(at - trs <= ND_MAX_RA_DELAY_TIME);
+		ADDR_EQ(&h.dst, rows[i].dst);
+		assert_int_equal(h.hlim, 255);
+		assert_true(IN6_IS_ADDR_LINKLOCAL(&h.src));
+		assert_true(m.router_lifetime > 0);
+		assert_int_equal(S->counters[CNT_RA_OUT_UNICAST], rows[i].unicast ? 1 : 0);
+		/* to the host's link-layer address, learned from the SLLAO */
+		for (int k = 0; k < NR; k++)
+			if (R[k].f[14 + IP6_HLEN] == ND_ROUTER_ADVERT && rows[i].unicast) {
+				static const uint8_t host[6] = { 2, 0, 0, 0, 0, 0x77 };
+				assert_memory_equal(R[k].f, host, 6);
+			}
+		/* a unicast answer leaves the multicast schedule alone: a second RS gets its
+		 * own answer without waiting MIN_DELAY_BETWEEN_RAS */
+		if (rows[i].unicast) {
+			NR = 0;
+			trs = S->now;
+			umk_input(S, IFX, f, n);
+			run_until(trs + ND_MAX_RA_DELAY_TIME);
+			assert_int_equal(count_ra(), 1);
+		}
+		teardown();
+	}
+	/* the setting survives the control protocol's codec */
+	struct umk_ra_config c, d;
+	umk_ra_config_defaults(&c);
+	c.unicast_solicited = true;
+	uint8_t buf[CTL_RA_CONF_MAX];
+	int len = ctl_ra_encode(&c, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(ctl_ra_decode(buf, (size_t)len, &d), 0);
+	assert_true(d.unicast_solicited);
+	c.unicast_solicited = false;
+	len = ctl_ra_encode(&c, buf, sizeof(buf));
+	assert_int_equal(ctl_ra_decode(buf, (size_t)len, &d), 0);
+	assert_false(d.unicast_solicited);
+}
+
+/* 6.2.2: a failed all-routers join (group table full) is counted and retried. */
+static void test_join_retry(void **state)
+{
+	setup(false);
+	struct umk_if *ifp = if_get(S, IFX);
+	struct in6_addr ar = A("ff02::2"), ars = A("ff05::2");
+	assert_int_equal(umk_conf_set(S, 0, "max_groups", 2), 0);
+	assert_int_equal(umk_conf_set(S, IFX, "forwarding", 1), 0);
+	assert_true(S->counters[CNT_RA_JOIN_FAILED] >= 1);
+	assert_false(mld_is_member(S, ifp, &ar) && mld_is_member(S, ifp, &ars));
+	uint64_t failed = S->counters[CNT_RA_JOIN_FAILED];
+	run_until(S->now + 2500);
+	assert_true(S->counters[CNT_RA_JOIN_FAILED] >= failed + 2);   /* retried */
+	assert_int_equal(umk_conf_set(S, 0, "max_groups", 64), 0);
+	run_until(S->now + 1500);
+	assert_true(mld_is_member(S, ifp, &ar));
+	assert_true(mld_is_member(S, ifp, &ars));
+	failed = S->counters[CNT_RA_JOIN_FAILED];
+	run_until(S->now + 5000);
+	assert_int_equal(S->counters[CNT_RA_JOIN_FAILED], failed);     /* and it stops */
+	/* leaving works on what was joined */
+	assert_int_equal(umk_conf_set(S, IFX, "forwarding", 0), 0);
+	assert_false(mld_is_member(S, ifp, &ar));
+	assert_false(mld_is_member(S, ifp, &ars));
 	teardown();
 }
 
@@ -421,6 +541,8 @@ int main(void)
 		cmocka_unit_test(test_final_ra),
 		cmocka_unit_test(test_router_membership_and_flags),
 		cmocka_unit_test(test_consistency),
+		cmocka_unit_test(test_unicast_solicited),
+		cmocka_unit_test(test_join_retry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
