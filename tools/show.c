@@ -437,6 +437,7 @@ static void ra_config_print(struct out *o, const struct umk_ra_config *c)
 		json_uint(&o->j, "hop_limit", c->cur_hop_limit);
 		json_bool(&o->j, "managed", c->managed);
 		json_bool(&o->j, "other", c->other);
+		json_bool(&o->j, "unicast_solicited", c->unicast_solicited);
 		json_uint(&o->j, "mtu", c->link_mtu);
 		json_uint(&o->j, "reachable_time", c->reachable_time);
 		json_uint(&o->j, "retrans_time", c->retrans_timer);
@@ -486,6 +487,8 @@ static void ra_config_print(struct out *o, const struct umk_ra_config *c)
 	       c->managed, c->other);
 	if (c->link_mtu)
 		printf(" mtu %u", c->link_mtu);
+	if (c->unicast_solicited)
+		printf(" unicast_solicited 1");
 	printf(" reachable_time %u retrans_time %u\n", c->reachable_time, c->retrans_timer);
 	for (unsigned i = 0; i < c->n_prefix; i++) {
 		const struct umk_ra_prefix *p = &c->prefix[i];

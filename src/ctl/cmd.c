@@ -674,6 +674,8 @@ static int ra_set(struct words *w, struct ctl_cmd *c)
 				e = ra_bool(w, kw, &ra->managed);
 			} else if (strcmp(kw, "other") == 0) {
 				e = ra_bool(w, kw, &ra->other);
+			} else if (strcmp(kw, "unicast_solicited") == 0) {
+				e = ra_bool(w, kw, &ra->unicast_solicited);
 			} else if (strcmp(kw, "pref") == 0) {
 				e = ra_pref(w, kw, &ra->pref);
 			} else if (strcmp(kw, "hop_limit") == 0) {
