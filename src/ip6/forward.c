@@ -26,6 +26,7 @@
 #include "ip6/ip6.h"
 #include "ip6/nd6.h"
 #include "ip6/route6.h"
+#include "ipsec/ipsec.h"
 #include "wire/icmp6.h"
 #include "wire/ip6.h"
 #include "wire/nd.h"
@@ -217,6 +218,9 @@ void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		error(s, ifp, pkt, ICMP6_TIME_EXCEEDED, ICMP6_TE_HOPLIMIT, 0);
 		return;
 	}
+	/* RFC 4301 5.1, 5.2: a security gateway's SPD on transit traffic (ipsec/gateway.c) */
+	if (ipsec_forward(s, ifp, pkt, &h))
+		return;
 	if (rt6_lookup_flow(s, &h.dst, 0, 0, &h.src, h.flowlabel, &nh)) {
 		COUNT(s, FWD_NO_ROUTE);
 		COUNT(s, IP6_IN_NO_ROUTES);

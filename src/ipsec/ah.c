@@ -104,12 +104,13 @@ int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32
 
 	uint32_t inner_len = *len - hlen;
 	if (ah.nxt == IPPROTO6_IPV6) {
-		ipsec_decap(s, pkt, rx, hlen, inner_len, IPSEC_SEEN_AH_TUNNEL);
+		ipsec_decap(s, pkt, rx, hlen, inner_len, sa);
 		return 1;
 	}
 	if (sa->mode == IPSEC_MODE_TUNNEL)
 		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
 	ipsec_strip(pkt, *off, ah.len, inner_len, nxt_off, ah.nxt);
+	ipsec_in_note(s, sa);              /* RFC 4301 5.2 step 4, before delivery */
 	rx->flags |= IP6_RX_AH;
 	*nxt = ah.nxt;
 	*len = pkt->len;

@@ -2,8 +2,9 @@
  * datapath.c - IPsec in the IPv6 data path (RFC 4301 5): the outbound SPD decision and SA
  * bundle processing for ip6_output (5.1: discard, bypass, or protect with the SAs the
  * policy asks for, an ACQUIRE when one is missing), the inbound SPD check before delivery
- * (5.2: a packet that should have come protected and did not is dropped), and the
- * transport/tunnel removal helpers ESP and AH input share.
+ * (5.2: a packet that should have come protected and did not is dropped; step 4: one
+ * that came through an SA must match that SA's selectors and a policy naming that SA),
+ * and the transport/tunnel removal helpers ESP and AH input share.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,8 +31,34 @@ void ipsec_strip(struct umk_pkt *pkt, uint32_t off, uint32_t hdr_len, uint32_t i
 	pkt->net_off = pkt_off(pkt);
 }
 
+/* ---- inbound: which SAs processed the packet (RFC 4301 5.2) ---- */
+
+static void in_record(struct ipsec_in_sa *r, const struct ipsec_sa *sa, bool tunnel)
+{
+	r->proto = sa->proto;
+	r->tunnel = tunnel;
+	r->outer = false;
+	r->spi = sa->spi;
+	r->reqid = sa->reqid;
+	r->src = sa->src;
+	r->dst = sa->dst;
+	r->sel = sa->sel;
+}
+
+static int in_slot(uint8_t proto)
+{
+	return proto == IPPROTO6_ESP ? IPSEC_IN_ESP : proto == IPPROTO6_AH ? IPSEC_IN_AH : -1;
+}
+
+void ipsec_in_note(struct umk_stack *s, const struct ipsec_sa *sa)
+{
+	int k = in_slot(sa->proto);
+	if (k >= 0)
+		in_record(&s->ipsec->in_sa[k], sa, false);
+}
+
 void ipsec_decap(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx,
-		 uint32_t inner_off, uint32_t inner_len, unsigned seen)
+		 uint32_t inner_off, uint32_t inner_len, const struct ipsec_sa *sa)
 {
 	struct ipsec_state *st = s->ipsec;
 	if (st->decap_depth >= DECAP_MAX_DEPTH) {
@@ -47,62 +74,135 @@ void ipsec_decap(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx,
 		pkt_free(s, pkt);
 		return;
 	}
-	/* the inner packet's SPD check (ipsec_input_check) runs inside this call */
-	unsigned prev = st->decap_seen;
-	st->decap_seen = seen;
+	/* the inner packet's check (ipsec_input_check, ipsec_forward) runs inside this call
+	 * and sees this tunnel's SAs; an ESP or AH that covered the outer packet in
+	 * transport mode (IPv6 | AH | ESP | IPv6) protected the tunnel too */
+	struct ipsec_in_sa prev[2];
+	memcpy(prev, st->decap_sa, sizeof(prev));
+	memset(st->decap_sa, 0, sizeof(st->decap_sa));
+	unsigned flag[2] = { IP6_RX_ESP, IP6_RX_AH };
+	for (int k = 0; k < 2; k++)
+		if (rx->flags & flag[k]) {
+			st->decap_sa[k] = st->in_sa[k];
+			st->decap_sa[k].tunnel = true;
+			st->decap_sa[k].outer = true;
+		}
+	int k = in_slot(sa->proto);
+	if (k >= 0) {
+		in_record(&st->decap_sa[k], sa, true);
+	} else {
+		/* another layer (IPComp) let the tunnel out: the ESP/AH over it carried it */
+		st->decap_sa[IPSEC_IN_ESP].outer = st->decap_sa[IPSEC_IN_AH].outer = false;
+	}
 	st->decap_depth++;
 	ip6_input(s, rx->ifp, pkt);
 	st->decap_depth--;
-	st->decap_seen = prev;
+	memcpy(st->decap_sa, prev, sizeof(prev));
+}
+
+/* Does request q of a policy name the SA behind r (RFC 4301 5.2 step 4)? */
+static bool req_names(const struct ipsec_req *q, const struct ipsec_in_sa *r)
+{
+	if (r->proto != q->proto || r->tunnel != (q->mode == IPSEC_MODE_TUNNEL))
+		return false;
+	/* tunnel mode: the SA must run between the endpoints the policy names */
+	if (r->tunnel && (!IN6_ARE_ADDR_EQUAL(&r->src, &q->tsrc) ||
+			  !IN6_ARE_ADDR_EQUAL(&r->dst, &q->tdst)))
+		return false;
+	/* a request bound to SAs by id (KAME "unique:N", RFC 2367's reqid) takes no other */
+	return !q->reqid || r->reqid == q->reqid;
+}
+
+int ipsec_in_verdict(struct umk_stack *s, const struct ipsec_pktsel *ps,
+		     const struct ipsec_in_sa *const *recs, int n)
+{
+	/* step 4, the SA's own selectors: a transport-mode SA from A carries A's traffic,
+	 * not a packet whose source says B */
+	for (int i = 0; i < n; i++)
+		if (!recs[i]->tunnel && !spd_sel_match(&recs[i]->sel, ps))
+			return CNT_IPSEC_DROP_SA_SELECTOR;
+	if (!n && spd_nd_bypass(s, ps)) {
+		COUNT(s, IPSEC_ND_BYPASS);
+		return 0;
+	}
+	struct ipsec_policy *pol = spd_lookup(s, IPSEC_DIR_IN, ps);
+	unsigned used = 0;
+	if (pol && pol->action == IPSEC_DISCARD)
+		return CNT_IPSEC_DROP_IN_DISCARD;
+	for (int j = 0; pol && pol->action == IPSEC_PROTECT && j < pol->n_req; j++) {
+		const struct ipsec_req *q = &pol->req[j];
+		bool tun = q->mode == IPSEC_MODE_TUNNEL, kind = false;
+		int hit = -1;
+		if (q->proto != IPPROTO6_ESP && q->proto != IPPROTO6_AH)
+			continue;            /* IPComp is not ours to require here */
+		for (int i = 0; i < n && hit < 0; i++) {
+			if (used & (1u << i))
+				continue;
+			if (recs[i]->proto == q->proto && recs[i]->tunnel == tun)
+				kind = true;
+			if (req_names(q, recs[i]))
+				hit = i;
+		}
+		if (hit >= 0) {
+			used |= 1u << hit;
+			continue;
+		}
+		if (q->level == 1)
+			continue;            /* KAME "use": protection optional */
+		char a[ADDRSTRLEN], b[ADDRSTRLEN];
+		LOG_DEBUG(s, "policy %u wants proto %u mode %u from %s to %s: %s", pol->id,
+			  q->proto, q->mode, addr_str(&ps->src, a), addr_str(&ps->dst, b),
+			  kind ? "another SA" : "unprotected");
+		return kind ? CNT_IPSEC_DROP_SA_POLICY : CNT_IPSEC_DROP_POLICY;
+	}
+	/* step 4 for tunnels: the inner packet must fall under a policy that names the
+	 * tunnel; under none, or under a bypass, it is outside what the SA may carry */
+	for (int i = 0; i < n; i++)
+		if (recs[i]->tunnel && !recs[i]->outer && !(used & (1u << i)))
+			return CNT_IPSEC_DROP_SA_POLICY;
+	return 0;
 }
 
 bool ipsec_input_check(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx)
 {
 	struct ipsec_state *st = s->ipsec;
+	const struct ipsec_in_sa *recs[4];
 	struct ipsec_pktsel ps;
+	int n = 0;
 
 	if (pkt->flags & PKT_F_LOOPED)
 		return false;  /* our own traffic to ourselves: ip6_output skipped IPsec too */
-	spd_pktsel(&ps, &rx->src, &rx->dst, rx->nxt, pkt->data, pkt->len);
-	if (spd_nd_bypass(s, &ps)) {
-		COUNT(s, IPSEC_ND_BYPASS);
-		return false;
-	}
-	struct ipsec_policy *pol = spd_lookup(s, IPSEC_DIR_IN, &ps);
-	if (!pol || pol->action == IPSEC_BYPASS)
-		return false;
-	if (pol->action == IPSEC_DISCARD) {
-		COUNT(s, IPSEC_DROP_IN_DISCARD);
-		pkt_free(s, pkt);
-		return true;
-	}
-	unsigned seen = st->decap_seen;
 	if (rx->flags & IP6_RX_ESP)
-		seen |= IPSEC_SEEN_ESP;
+		recs[n++] = &st->in_sa[IPSEC_IN_ESP];
 	if (rx->flags & IP6_RX_AH)
-		seen |= IPSEC_SEEN_AH;
-	for (int i = 0; i < pol->n_req; i++) {
-		const struct ipsec_req *q = &pol->req[i];
-		if (q->level == 1)
-			continue;            /* KAME "use": protection optional */
-		bool tun = q->mode == IPSEC_MODE_TUNNEL;
-		unsigned need = q->proto == IPPROTO6_ESP ?
-				(tun ? IPSEC_SEEN_ESP_TUNNEL : IPSEC_SEEN_ESP) :
-				(tun ? IPSEC_SEEN_AH_TUNNEL : IPSEC_SEEN_AH);
-		if (!(seen & need)) {
-			char a[ADDRSTRLEN], b[ADDRSTRLEN];
-			LOG_DEBUG(s, "policy %u wants proto %u mode %u from %s to %s, saw 0x%x",
-				  pol->id, q->proto, q->mode, addr_str(&rx->src, a),
-				  addr_str(&rx->dst, b), seen);
-			COUNT(s, IPSEC_DROP_POLICY);
-			pkt_free(s, pkt);
-			return true;
-		}
-	}
-	return false;
+		recs[n++] = &st->in_sa[IPSEC_IN_AH];
+	for (int k = 0; st->decap_depth && k < 2; k++)
+		if (st->decap_sa[k].proto)
+			recs[n++] = &st->decap_sa[k];
+	if (!n && !st->head.n_policies[IPSEC_DIR_IN])
+		return false;  /* SAs exist, but this packet met none and no policy asks */
+	spd_pktsel(&ps, &rx->src, &rx->dst, rx->nxt, pkt->data, pkt->len);
+	int why = ipsec_in_verdict(s, &ps, recs, n);
+	if (!why)
+		return false;
+	char a[ADDRSTRLEN], b[ADDRSTRLEN];
+	LOG_DEBUG(s, "inbound %s -> %s proto %u refused (counter %d)", addr_str(&rx->src, a),
+		  addr_str(&rx->dst, b), rx->nxt, why);
+	s->counters[why]++;
+	pkt_free(s, pkt);
+	return true;
 }
 
 /* ---- output ---- */
+
+void ipsec_acquire(struct umk_stack *s, struct ipsec_policy *pol, const struct ipsec_req *req,
+		   const struct in6_addr *src, const struct in6_addr *dst)
+{
+	if (!pol->last_acquire || s->now >= pol->last_acquire + 1000) {
+		pol->last_acquire = s->now ? s->now : 1;
+		pfkey_send_acquire(s, pol, req, src, dst);
+	}
+}
 
 /* No SA for a protect policy (RFC 4301 5.1, step 3a): ask the key daemons, then hold
  * the packet (the newest one only) or drop it. */
@@ -111,10 +211,7 @@ static int no_sa(struct umk_stack *s, struct ipsec_policy *pol, const struct ips
 		 const struct ip6_tx *tx)
 {
 	struct ipsec_state *st = s->ipsec;
-	if (!pol->last_acquire || s->now >= pol->last_acquire + 1000) {
-		pol->last_acquire = s->now ? s->now : 1;
-		pfkey_send_acquire(s, pol, req, src, dst);
-	}
+	ipsec_acquire(s, pol, req, src, dst);
 	if (st->acquire_hold) {
 		if (!pol->held_tx)
 			pol->held_tx = malloc(sizeof(*pol->held_tx));
@@ -142,10 +239,48 @@ static int apply(struct umk_stack *s, struct ipsec_sa *sa, struct umk_pkt *pkt, 
 	return ah_output(s, sa, pkt, nxt, src, dst, 0);
 }
 
+void ipsec_find_sas(struct umk_stack *s, struct ipsec_policy *pol, const struct in6_addr *src,
+		    const struct in6_addr *dst, struct ipsec_sa **sas,
+		    struct ipsec_req **missing)
+{
+	struct ipsec_state *st = s->ipsec;
+	*missing = NULL;
+	for (int i = 0; i < pol->n_req; i++) {
+		struct ipsec_req *q = &pol->req[i];
+		bool tun = q->mode == IPSEC_MODE_TUNNEL;
+		const struct in6_addr *as = tun ? &q->tsrc : src, *ad = tun ? &q->tdst : dst;
+		struct ipsec_sa *sa = q->cache;
+		/* the cache is good while no SA came, went or changed state */
+		if (!sa || q->cache_gen != st->sa_gen || !IN6_ARE_ADDR_EQUAL(&sa->dst, ad) ||
+		    !IN6_ARE_ADDR_EQUAL(&sa->src, as)) {
+			sa = sad_find_out(s, q, as, ad);
+			q->cache = sa;
+			q->cache_gen = st->sa_gen;
+		}
+		sas[i] = sa;
+		if (!sa && q->level != 1 && !*missing)
+			*missing = q;
+	}
+}
+
+int ipsec_tunnel_out(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_req *q,
+		     struct umk_pkt *pkt)
+{
+	uint8_t onxt = IPPROTO6_IPV6;
+	int r = apply(s, sa, pkt, &onxt, &q->tsrc, &q->tdst);
+	if (r)
+		return r;
+	struct ip6_tx otx;
+	ip6_tx_init(&otx, onxt);
+	otx.src = q->tsrc;
+	otx.dst = q->tdst;
+	otx.flags = IP6_TX_IPSEC_DONE;
+	return ip6_output(s, pkt, &otx);
+}
+
 int ipsec_output(struct umk_stack *s, struct umk_pkt **pp, const struct ip6_tx *tx,
 		 const struct in6_addr *src, struct umk_if *ifp, uint8_t *nxt)
 {
-	struct ipsec_state *st = s->ipsec;
 	struct umk_pkt *pkt = *pp;
 	struct ipsec_pktsel ps;
 	struct ipsec_sa *sas[IPSEC_MAX_REQ];
@@ -166,24 +301,14 @@ int ipsec_output(struct umk_stack *s, struct umk_pkt **pp, const struct ip6_tx *
 		pkt_free(s, pkt);
 		return -EPERM;
 	}
-	for (int i = 0; i < pol->n_req; i++) {
-		struct ipsec_req *q = &pol->req[i];
-		bool tun = q->mode == IPSEC_MODE_TUNNEL;
-		const struct in6_addr *as = tun ? &q->tsrc : src, *ad = tun ? &q->tdst : &tx->dst;
-		struct ipsec_sa *sa = q->cache;
-		/* the cache is good while no SA came, went or changed state */
-		if (!sa || q->cache_gen != st->sa_gen || !IN6_ARE_ADDR_EQUAL(&sa->dst, ad) ||
-		    !IN6_ARE_ADDR_EQUAL(&sa->src, as)) {
-			sa = sad_find_out(s, q, as, ad);
-			q->cache = sa;
-			q->cache_gen = st->sa_gen;
-		}
-		if (!sa && q->level != 1) {
-			struct ip6_tx htx = *tx;
-			htx.src = *src;
-			return no_sa(s, pol, q, as, ad, pkt, &htx);
-		}
-		sas[i] = sa;
+	struct ipsec_req *missing;
+	ipsec_find_sas(s, pol, src, &tx->dst, sas, &missing);
+	if (missing) {
+		bool tun = missing->mode == IPSEC_MODE_TUNNEL;
+		struct ip6_tx htx = *tx;
+		htx.src = *src;
+		return no_sa(s, pol, missing, tun ? &missing->tsrc : src,
+			     tun ? &missing->tdst : &tx->dst, pkt, &htx);
 	}
 	for (int i = 0; i < pol->n_req; i++) {
 		struct ipsec_req *q = &pol->req[i];
@@ -213,16 +338,7 @@ int ipsec_output(struct umk_stack *s, struct umk_pkt **pp, const struct ip6_tx *
 		else
 			h.hlim = IN6_IS_ADDR_MULTICAST(&tx->dst) ? 1 : (uint8_t)ifp->conf.hop_limit;
 		ip6_hdr_emit(ip, &h);
-		uint8_t onxt = IPPROTO6_IPV6;
-		r = apply(s, sas[i], pkt, &onxt, &q->tsrc, &q->tdst);
-		if (r)
-			return r;
-		struct ip6_tx otx;
-		ip6_tx_init(&otx, onxt);
-		otx.src = q->tsrc;
-		otx.dst = q->tdst;
-		otx.flags = IP6_TX_IPSEC_DONE;
-		r = ip6_output(s, pkt, &otx);
+		r = ipsec_tunnel_out(s, sas[i], q, pkt);
 		return r ? r : 1;
 	}
 	*pp = pkt;

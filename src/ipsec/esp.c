@@ -171,13 +171,11 @@ int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint3
 	if (tr.nxt == IPPROTO6_IPV6 || sa->mode == IPSEC_MODE_TUNNEL) {
 		if (tr.nxt != IPPROTO6_IPV6)
 			return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
-		unsigned seen = IPSEC_SEEN_ESP_TUNNEL;
-		if (rx->flags & IP6_RX_AH)
-			seen |= IPSEC_SEEN_AH_TUNNEL;
-		ipsec_decap(s, pkt, rx, *off + ESP_HDR_LEN + ivl, inner_len, seen);
+		ipsec_decap(s, pkt, rx, *off + ESP_HDR_LEN + ivl, inner_len, sa);
 		return 1;
 	}
 	ipsec_strip(pkt, *off, ESP_HDR_LEN + ivl, inner_len, nxt_off, tr.nxt);
+	ipsec_in_note(s, sa);              /* RFC 4301 5.2 step 4, before delivery */
 	rx->flags |= IP6_RX_ESP;
 	*nxt = tr.nxt;
 	*len = pkt->len;

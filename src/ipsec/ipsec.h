@@ -6,8 +6,9 @@
  * extensions). Neighbours: ip6/input.c hands us ESP and AH headers and asks the inbound
  * SPD before delivery; ip6/output.c asks the outbound SPD before emitting the header.
  *
- * With no policy in a direction the data path pays one load and compare
- * (ipsec_spd_empty); SAs are still used for ESP/AH that arrive.
+ * With no policy in a direction (and, inbound, no SA) the data path pays one load and
+ * compare (ipsec_spd_empty). A security gateway's transit traffic meets the SPD through
+ * ipsec_forward (gateway.c), called from ip6/forward.c.
  */
 #ifndef UMK_IPSEC_IPSEC_H
 #define UMK_IPSEC_IPSEC_H
@@ -23,6 +24,7 @@
 
 struct ip6_rx;
 struct ip6_tx;
+struct ip6_hdr_info;
 
 enum ipsec_dir { IPSEC_DIR_IN = 0, IPSEC_DIR_OUT = 1 };
 enum ipsec_mode { IPSEC_MODE_ANY = 0, IPSEC_MODE_TRANSPORT = 1, IPSEC_MODE_TUNNEL = 2 };
@@ -44,6 +46,14 @@ struct ipsec_lifetime {
 	uint64_t usetime;
 };
 
+struct ipsec_selector {
+	struct in6_addr src, dst;
+	uint8_t src_plen, dst_plen;
+	uint8_t proto;                /* IPSEC_PROTO_ANY or an upper-layer protocol */
+	uint16_t sport, dport;        /* IPSEC_PORT_ANY or a port (TCP, UDP, SCTP) */
+	uint16_t icmp_type, icmp_code;/* IPSEC_ICMP_ANY or a value (ICMPv6, RFC 4301 4.4.1.1) */
+};
+
 struct ipsec_sa {
 	struct ipsec_sa *hash_next;   /* SPI hash chain (inbound lookup) */
 	struct ipsec_sa *next;        /* every SA */
@@ -54,6 +64,10 @@ struct ipsec_sa {
 	bool esn;                     /* RFC 4303 2.2.1 extended sequence numbers */
 	struct in6_addr src, dst;     /* SA endpoints (tunnel endpoints in tunnel mode) */
 	uint32_t reqid;
+	/* RFC 4301 4.4.2 / 5.2 step 4: what a transport-mode packet through this SA may be
+	 * (from the PF_KEY address extensions: prefixes, protocol, ports; by default exactly
+	 * the endpoints). A tunnel's inner packets are held to the policy instead. */
+	struct ipsec_selector sel;
 	enum ipsec_enc_alg enc;
 	enum ipsec_auth_alg auth;
 	uint8_t enc_key[IPSEC_MAX_ENC_KEY], auth_key[IPSEC_MAX_AUTH_KEY];
@@ -67,14 +81,6 @@ struct ipsec_sa {
 	struct umk_timer soft_timer, hard_timer;
 	uint32_t pfkey_seq, pfkey_pid;/* the GETSPI/ACQUIRE exchange this SA answers */
 	uint32_t flags;               /* sadb_sa_flags as given */
-};
-
-struct ipsec_selector {
-	struct in6_addr src, dst;
-	uint8_t src_plen, dst_plen;
-	uint8_t proto;                /* IPSEC_PROTO_ANY or an upper-layer protocol */
-	uint16_t sport, dport;        /* IPSEC_PORT_ANY or a port (TCP, UDP, SCTP) */
-	uint16_t icmp_type, icmp_code;/* IPSEC_ICMP_ANY or a value (ICMPv6, RFC 4301 4.4.1.1) */
 };
 
 struct ipsec_req {
@@ -107,7 +113,21 @@ typedef void (*ipsec_pfkey_fn)(void *ctx, const void *msg, size_t len);
 /* The part the data path reads for every packet. */
 struct ipsec_state_head {
 	uint32_t n_policies[2];
+	uint32_t n_sas;               /* = ipsec_state.n_sas: inbound checks apply while > 0 */
 };
+
+/* An SA that processed the packet being received, as RFC 4301 5.2 step 4 checks it: a
+ * copy, so nothing here can outlive the SA. proto 0: no such SA. */
+struct ipsec_in_sa {
+	uint8_t proto;                /* IPPROTO_ESP or IPPROTO_AH */
+	bool tunnel;                  /* the packet was its inner packet */
+	bool outer;                   /* transport SA over a tunnel's outer packet */
+	uint32_t spi, reqid;
+	struct in6_addr src, dst;     /* the SA's endpoints */
+	struct ipsec_selector sel;    /* its own selectors (transport use) */
+};
+#define IPSEC_IN_ESP 0                /* index of ESP and AH in the records below */
+#define IPSEC_IN_AH  1
 
 struct ipsec_state {
 	struct ipsec_state_head head; /* first: ipsec_spd_empty() reads it */
@@ -125,20 +145,21 @@ struct ipsec_state {
 	uint32_t registered;          /* SADB_SATYPE_* bit set of REGISTERed key daemons */
 	ipsec_pfkey_fn listener;
 	void *listener_ctx;
-	unsigned decap_seen;          /* IPSEC_SEEN_* of the tunnel being decapsulated */
+	/* RFC 4301 5.2: the SAs that processed the packet being received. Transport mode:
+	 * valid while that packet's ip6_rx has IP6_RX_ESP / IP6_RX_AH (each ESP/AH input
+	 * overwrites its slot). Tunnel mode: the tunnel whose inner packet is in ip6_input,
+	 * saved and restored around it (ipsec_decap). */
+	struct ipsec_in_sa in_sa[2];
+	struct ipsec_in_sa decap_sa[2];
 	int decap_depth;
 };
 
-/* What protected a packet, checked against the inbound SPD (RFC 4301 5.2). */
-#define IPSEC_SEEN_ESP         0x1
-#define IPSEC_SEEN_AH          0x2
-#define IPSEC_SEEN_ESP_TUNNEL  0x4
-#define IPSEC_SEEN_AH_TUNNEL   0x8
-
+/* Inbound (dir IN) the check also runs while any SA exists: a packet an SA processed is
+ * matched against that SA's selectors even with no inbound policy (RFC 4301 5.2 step 4). */
 static inline bool ipsec_spd_empty(const struct umk_stack *s, enum ipsec_dir dir)
 {
 	const struct ipsec_state_head *h = (const struct ipsec_state_head *)s->ipsec;
-	return !h || !h->n_policies[dir];
+	return !h || (!h->n_policies[dir] && (dir == IPSEC_DIR_OUT || !h->n_sas));
 }
 
 int ipsec_init(struct umk_stack *s);
@@ -194,6 +215,8 @@ void spd_pktsel(struct ipsec_pktsel *ps, const struct in6_addr *src, const struc
  * is applied by the callers (spd_nd_bypass). */
 struct ipsec_policy *spd_lookup(struct umk_stack *s, uint8_t dir, const struct ipsec_pktsel *ps);
 bool spd_nd_bypass(const struct umk_stack *s, const struct ipsec_pktsel *ps);
+/* Do a packet's selector values ps fall under sel (RFC 4301 4.4.1.1)? */
+bool spd_sel_match(const struct ipsec_selector *sel, const struct ipsec_pktsel *ps);
 /* Held packets (ACQUIRE) go out again now that their SA may exist (after an SA add). */
 void spd_release_held(struct umk_stack *s);
 
@@ -216,9 +239,27 @@ int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint3
 int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32_t *off,
 	     uint32_t nxt_off, uint8_t *nxt, uint32_t *len);
 
-/* The inbound SPD check before delivery (RFC 4301 5.2): pkt->data at the upper layer.
- * True when the packet was dropped (consumed, counted). */
+/* The inbound check before delivery (RFC 4301 5.2): pkt->data at the upper layer. The
+ * packet is matched against the selectors of each SA that processed it and against the
+ * inbound policy, which must name those SAs (step 4); an unprotected packet that a
+ * protect policy covers is dropped. True when the packet was dropped (consumed, counted). */
 bool ipsec_input_check(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx);
+
+/* ip6_forward's hook for a security gateway (RFC 4301 5.1, 5.2), after the Hop Limit
+ * check, pkt->data at the IPv6 header h describes: the inbound check as for delivery
+ * (what arrived unprotected under a protect policy, or through a tunnel the policy does
+ * not name, is dropped), then the outbound SPD: bypass (0: forward it), discard, or
+ * protect (the packet, its Hop Limit decremented, leaves in tunnel mode toward the peer
+ * gateway). Returns 0 to forward, 1 when pkt was consumed (counted when dropped). */
+int ipsec_forward_slow(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+		       const struct ip6_hdr_info *h);
+static inline int ipsec_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+				const struct ip6_hdr_info *h)
+{
+	if (ipsec_spd_empty(s, IPSEC_DIR_IN) && ipsec_spd_empty(s, IPSEC_DIR_OUT))
+		return 0;
+	return ipsec_forward_slow(s, ifp, pkt, h);
+}
 
 /* Transport-mode ESP/AH output on a payload (pkt->data at it, protocol *nxt); the IPv6
  * header fields AH covers are given by src/dst. 0 or a negative errno (pkt consumed). */

@@ -161,6 +161,8 @@ static int sa_check(const struct ipsec_sa *t)
 		return -EINVAL;
 	if (t->mode > IPSEC_MODE_TUNNEL || t->spi <= ESP_SPI_RESERVED)
 		return -EINVAL;
+	if (t->sel.src_plen > 128 || t->sel.dst_plen > 128)
+		return -EINVAL;
 	if (t->state == SA_LARVAL)
 		return 0;
 	if (t->proto == IPPROTO6_AH && (t->enc != IPSEC_ENC_NONE || t->auth == IPSEC_AUTH_NONE))
@@ -170,6 +172,21 @@ static int sa_check(const struct ipsec_sa *t)
 	if (t->replay.size > IPSEC_REPLAY_MAX)
 		return -EINVAL;
 	return 0;
+}
+
+/* RFC 4301 4.4.2: the SA's own selectors from t->sel; none given (proto 0), exactly its
+ * endpoints and any protocol, which is what a transport-mode SA between two hosts may
+ * carry (5.2 step 4 holds inbound packets to it). */
+static void sa_set_sel(struct ipsec_sa *sa, const struct ipsec_sa *t)
+{
+	if (t->sel.proto) {
+		sa->sel = t->sel;
+		return;
+	}
+	sa->sel = (struct ipsec_selector){ .src = t->src, .dst = t->dst, .src_plen = 128,
+					   .dst_plen = 128, .proto = IPSEC_PROTO_ANY,
+					   .icmp_type = IPSEC_ICMP_ANY,
+					   .icmp_code = IPSEC_ICMP_ANY };
 }
 
 /* Keys, crypto context, replay window of sa from t. */
@@ -227,6 +244,7 @@ int sad_add(struct umk_stack *s, const struct ipsec_sa *t, struct ipsec_sa **out
 	sa->src = t->src;
 	sa->dst = t->dst;
 	sa->reqid = t->reqid;
+	sa_set_sel(sa, t);
 	sa->soft = t->soft;
 	sa->hard = t->hard;
 	sa->flags = t->flags;
@@ -245,7 +263,7 @@ int sad_add(struct umk_stack *s, const struct ipsec_sa *t, struct ipsec_sa **out
 	st->spi_hash[h] = sa;
 	sa->next = st->sas;
 	st->sas = sa;
-	st->n_sas++;
+	st->head.n_sas = ++st->n_sas;
 	st->sa_gen++;
 	arm_lifetimes(s, sa);
 	if (out)
@@ -271,6 +289,7 @@ int sad_update(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_sa *
 	sa->hard = t->hard;
 	sa->flags = t->flags;
 	sa->src = t->src;
+	sa_set_sel(sa, t);
 	s->ipsec->sa_gen++;
 	timer_cancel(s, &sa->soft_timer);
 	timer_cancel(s, &sa->hard_timer);
@@ -294,7 +313,7 @@ void sad_delete(struct umk_stack *s, struct ipsec_sa *sa)
 			*pp = sa->next;
 			break;
 		}
-	st->n_sas--;
+	st->head.n_sas = --st->n_sas;
 	st->sa_gen++;              /* invalidates every policy's cached SA */
 	timer_cancel(s, &sa->soft_timer);
 	timer_cancel(s, &sa->hard_timer);

@@ -182,7 +182,7 @@ void spd_pktsel(struct ipsec_pktsel *ps, const struct in6_addr *src, const struc
 	}
 }
 
-static bool sel_match(const struct ipsec_selector *sel, const struct ipsec_pktsel *ps)
+bool spd_sel_match(const struct ipsec_selector *sel, const struct ipsec_pktsel *ps)
 {
 	if (!in6_prefix_eq(&sel->src, &ps->src, sel->src_plen) ||
 	    !in6_prefix_eq(&sel->dst, &ps->dst, sel->dst_plen))
@@ -203,7 +203,7 @@ static bool sel_match(const struct ipsec_selector *sel, const struct ipsec_pktse
 struct ipsec_policy *spd_lookup(struct umk_stack *s, uint8_t dir, const struct ipsec_pktsel *ps)
 {
 	for (struct ipsec_policy *p = s->ipsec->spd[dir]; p; p = p->next)
-		if (sel_match(&p->sel, ps))
+		if (spd_sel_match(&p->sel, ps))
 			return p;
 	return NULL;
 }

@@ -5,9 +5,20 @@
  * ESP/AH; tampered, replayed and unknown-SPI packets and unprotected packets under a
  * "require" policy are dropped and counted; a policy without an SA sends an ACQUIRE and
  * holds the packet until the SA comes; a hard lifetime ends the SA with an EXPIRE.
+ * RFC 4301 5.2 step 4: a peer holding a valid SA cannot send another host's traffic
+ * through it (transport: a spoofed source; tunnel: inner addresses outside the policy).
  *
  *     [A] eth0 ----- link 0 (1 ms, no loss) ----- eth0 [B]
  *      2001:db8::a/64                              2001:db8::b/64
+ *      (2001:db8::c: a second address of A, playing host C)
+ *
+ * test_gateway: B plays a security gateway (RFC 4301 5.1/5.2 on forwarded traffic):
+ *
+ *   [H] eth0 --- link 1 --- eth0 [G] eth1 --- link 2 --- eth0 [P]
+ *   2001:db8:1::10      2001:db8:1::1  2001:db8:2::1      2001:db8:2::2 (tunnel end)
+ *                        forwarding                       2001:db8:3::3 (protected net)
+ *   G's SPD: 1::/64 <-> 3::/64 through an ESP tunnel 2::1 <-> 2::2; 1::/64 -> 4::/64
+ *   discarded; anything else bypasses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +34,7 @@
 #include "ipsec/ipsec.h"
 #include "sim.h"
 #include "wire/pfkey.h"
+#include <umikame/socket.h>
 
 static struct sim_net *net;
 static struct umk_stack *a, *b;
@@ -86,14 +98,15 @@ static int pfkey(struct umk_stack *s, struct pfkey_buf *bf)
 	return r.err;
 }
 
-static int add_sa(struct umk_stack *s, uint8_t satype, uint32_t spi, const struct in6_addr *src,
-		  const struct in6_addr *dst, uint8_t ealg, int eklen, uint8_t aalg, int aklen,
-		  uint8_t mode, uint8_t replay, uint64_t hard_add)
+/* SADB_ADD or SADB_UPDATE of an SA; the keys follow from the SPI. */
+static int sa_msg(uint8_t type, struct umk_stack *s, uint8_t satype, uint32_t spi,
+		  const struct in6_addr *src, const struct in6_addr *dst, uint8_t ealg, int eklen,
+		  uint8_t aalg, int aklen, uint8_t mode, uint8_t replay, uint64_t hard_add)
 {
 	uint8_t buf[1024], key[128];
 	struct pfkey_buf bf;
 	pfkey_buf_init(&bf, buf, sizeof(buf));
-	struct pfkey_base h = { .type = SADB_ADD, .satype = satype, .seq = 1 };
+	struct pfkey_base h = { .type = type, .satype = satype, .seq = 1 };
 	pfkey_emit_base(&bf, &h);
 	struct pfkey_sa sa = { .spi = spi, .replay = replay, .state = SADB_SASTATE_MATURE,
 			       .auth = aalg, .encrypt = ealg };
@@ -117,6 +130,45 @@ static int add_sa(struct umk_stack *s, uint8_t satype, uint32_t spi, const struc
 	return pfkey(s, &bf);
 }
 
+static int add_sa(struct umk_stack *s, uint8_t satype, uint32_t spi, const struct in6_addr *src,
+		  const struct in6_addr *dst, uint8_t ealg, int eklen, uint8_t aalg, int aklen,
+		  uint8_t mode, uint8_t replay, uint64_t hard_add)
+{
+	return sa_msg(SADB_ADD, s, satype, spi, src, dst, ealg, eklen, aalg, aklen, mode, replay,
+		      hard_add);
+}
+
+/* A policy between src/splen and dst/dplen: bypass, discard, or protect with one request
+ * (tunnel mode between tsrc and tdst). */
+static int add_policy_full(struct umk_stack *s, uint8_t dir, const struct in6_addr *src,
+			   int splen, const struct in6_addr *dst, int dplen, uint16_t type,
+			   uint16_t proto, uint8_t mode, const struct in6_addr *tsrc,
+			   const struct in6_addr *tdst)
+{
+	uint8_t buf[1024];
+	struct pfkey_buf bf;
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_X_SPDADD, .seq = 2 };
+	pfkey_emit_base(&bf, &h);
+	struct pfkey_address ad = { .proto = 255, .prefixlen = (uint8_t)splen, .addr = *src };
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_SRC, &ad);
+	ad.addr = *dst;
+	ad.prefixlen = (uint8_t)dplen;
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_DST, &ad);
+	struct pfkey_policy pol = { .type = type, .dir = dir };
+	if (type == IPSEC_POLICY_IPSEC) {
+		pol.n_req = 1;
+		pol.req[0] = (struct pfkey_ipsecreq){ .proto = proto, .mode = mode, .level = 2 };
+		if (mode == 2) {
+			pol.req[0].tunnel_addrs = true;
+			pol.req[0].src.addr = *tsrc;
+			pol.req[0].dst.addr = *tdst;
+		}
+	}
+	pfkey_emit_policy(&bf, &pol);
+	return pfkey(s, &bf);
+}
+
 static int add_policy(struct umk_stack *s, uint8_t dir, const struct in6_addr *src,
 		      const struct in6_addr *dst, uint16_t proto, uint8_t mode, uint8_t level)
 {
@@ -133,8 +185,9 @@ static int add_policy(struct umk_stack *s, uint8_t dir, const struct in6_addr *s
 	pol.req[0] = (struct pfkey_ipsecreq){ .proto = proto, .mode = mode, .level = level };
 	if (mode == 2) {
 		pol.req[0].tunnel_addrs = true;
-		pol.req[0].src.addr = dir == IPSEC_DIR_OUTBOUND ? *src : *dst;
-		pol.req[0].dst.addr = dir == IPSEC_DIR_OUTBOUND ? *dst : *src;
+		/* the tunnel runs the way the traffic does, in either direction */
+		pol.req[0].src.addr = *src;
+		pol.req[0].dst.addr = *dst;
 	}
 	pfkey_emit_policy(&bf, &pol);
 	return pfkey(s, &bf);
@@ -339,6 +392,261 @@ static void test_acquire_and_expire(void **state)
 	sim_net_free(net);
 }
 
+/* ---- RFC 4301 5.2 step 4 ---- */
+
+static struct in6_addr addr_c;
+static int udp_b;
+
+/* A UDP datagram from src (an address of s) to port 7777 at dst. */
+static void udp_send(struct umk_stack *s, const struct in6_addr *src, const struct in6_addr *dst)
+{
+	int sd = umk_socket(s, AF_INET6, SOCK_DGRAM, 0);
+	assert_true(sd >= 0);
+	struct sockaddr_in6 me = { .sin6_family = AF_INET6, .sin6_addr = *src };
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *dst,
+				   .sin6_port = htons(7777) };
+	assert_int_equal(umk_bind(s, sd, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(umk_sendto(s, sd, "spoof", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+	sim_run_for(net, 200);
+	umk_close(s, sd);
+}
+
+static int udp_received(struct umk_stack *s, int sd)
+{
+	char buf[64];
+	int n = 0;
+	while (umk_recv(s, sd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+/* A and B with ESP SAs and policies in `mode`; A also owns C's address, and B listens on
+ * UDP port 7777. */
+static void spoof_setup(uint8_t mode)
+{
+	two_stacks();
+	protect_pair(SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, mode, 8);
+	inet_pton(AF_INET6, "2001:db8::c", &addr_c);
+	umk_addr_add(a, ia, &addr_c, 64);
+	sim_run_for(net, 3000);                   /* C's address passes DAD */
+	udp_b = umk_socket(b, AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(7777) };
+	assert_int_equal(umk_bind(b, udp_b, (struct sockaddr *)&any, sizeof(any)), 0);
+	/* the path works for A's own traffic */
+	udp_send(a, &addr_a, &addr_b);
+	assert_int_equal(udp_received(b, udp_b), 1);
+}
+
+/* Transport mode: A holds the SA A->B (SPI 0x1000) and sends C's traffic through it. B
+ * also has C as a protected peer (an SA C->B and a "require" policy from C), so only the
+ * SA's own selectors can tell the difference. */
+static void test_spoofed_source_transport(void **state)
+{
+	spoof_setup(1);
+	assert_int_equal(add_sa(b, SADB_SATYPE_ESP, 0x3000, &addr_c, &addr_b,
+				SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8, 0), 0);
+	assert_int_equal(add_policy(b, IPSEC_DIR_INBOUND, &addr_c, &addr_b, 50, 1, 2), 0);
+	/* A moves its SA A->B (SPI 0x1000, same keys, sequence numbers going on) to the
+	 * source C, and sends from C */
+	assert_int_equal(sa_msg(SADB_UPDATE, a, SADB_SATYPE_ESP, 0x1000, &addr_c, &addr_b,
+				SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8, 0), 0);
+	assert_int_equal(add_policy(a, IPSEC_DIR_OUTBOUND, &addr_c, &addr_b, 50, 1, 2), 0);
+	uint64_t ok = b->counters[CNT_ESP_IN_OK], sel = b->counters[CNT_IPSEC_DROP_SA_SELECTOR];
+	udp_send(a, &addr_c, &addr_b);
+	assert_int_equal(b->counters[CNT_ESP_IN_OK], ok + 1);      /* it decrypted ... */
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_SA_SELECTOR], sel + 1);  /* ... and no more */
+	assert_int_equal(udp_received(b, udp_b), 0);
+
+	/* with no inbound policy at all, the SA's selectors still hold */
+	struct pfkey_buf bf;
+	uint8_t buf[64];
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_X_SPDFLUSH };
+	pfkey_emit_base(&bf, &h);
+	assert_int_equal(pfkey(b, &bf), 0);
+	udp_send(a, &addr_c, &addr_b);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_SA_SELECTOR], sel + 2);
+	assert_int_equal(udp_received(b, udp_b), 0);
+	sim_net_free(net);
+}
+
+/* Tunnel mode: A's tunnel A->B carries an inner packet from C. B's only inbound policy for
+ * that tunnel covers A->B, so C's packet falls under no policy that names the tunnel; then
+ * under a policy for C that names another tunnel (D->B). */
+static void test_tunnel_inner_outside_policy(void **state)
+{
+	spoof_setup(2);
+	assert_int_equal(add_policy_full(a, IPSEC_DIR_OUTBOUND, &addr_c, 128, &addr_b, 128,
+					 IPSEC_POLICY_IPSEC, 50, 2, &addr_a, &addr_b), 0);
+	uint64_t ok = b->counters[CNT_ESP_IN_OK], pol = b->counters[CNT_IPSEC_DROP_SA_POLICY];
+	udp_send(a, &addr_c, &addr_b);
+	assert_int_equal(b->counters[CNT_ESP_IN_OK], ok + 1);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_SA_POLICY], pol + 1);
+	assert_int_equal(udp_received(b, udp_b), 0);
+
+	struct in6_addr addr_d;
+	inet_pton(AF_INET6, "2001:db8::d", &addr_d);
+	assert_int_equal(add_policy_full(b, IPSEC_DIR_INBOUND, &addr_c, 128, &addr_b, 128,
+					 IPSEC_POLICY_IPSEC, 50, 2, &addr_d, &addr_b), 0);
+	udp_send(a, &addr_c, &addr_b);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_SA_POLICY], pol + 2);
+	assert_int_equal(udp_received(b, udp_b), 0);
+	/* A's own traffic through the same tunnel is still fine */
+	udp_send(a, &addr_a, &addr_b);
+	assert_int_equal(udp_received(b, udp_b), 1);
+	sim_net_free(net);
+}
+
+/* ---- a security gateway (RFC 4301 5.1, 5.2 on forwarded packets) ---- */
+
+struct gw_watch {
+	int link;                     /* link 2's id */
+	int esp_link2, plain_link2;   /* transit frames between 1::/64 and 3::/64 or 4::/64 */
+};
+
+static bool in_prefix(const uint8_t *addr, const char *p)
+{
+	struct in6_addr x;
+	inet_pton(AF_INET6, p, &x);
+	return memcmp(addr, &x, 8) == 0;
+}
+
+static void gw_watch_fn(void *ctx, int link, int port, const uint8_t *f, size_t len,
+			umk_time_t now)
+{
+	struct gw_watch *w = ctx;
+	if (link != w->link || len < 14 + 40 || f[12] != 0x86 || f[13] != 0xdd)
+		return;
+	const uint8_t *src = f + 14 + 8, *dst = f + 14 + 24;
+	if (f[14 + 6] == 50)
+		w->esp_link2++;
+	else if ((in_prefix(src, "2001:db8:1::") || in_prefix(dst, "2001:db8:1::")) &&
+		 f[14 + 6] == 58)
+		w->plain_link2++;
+}
+
+static void test_gateway(void **state)
+{
+	static const uint8_t mh[6] = { 2, 0, 0, 0, 1, 0x10 }, mg0[6] = { 2, 0, 0, 0, 1, 1 },
+			     mg1[6] = { 2, 0, 0, 0, 2, 1 }, mp[6] = { 2, 0, 0, 0, 2, 2 };
+	struct in6_addr h1, g1, g2, p2, p3, n1, n3, n4, p4, any;
+	inet_pton(AF_INET6, "2001:db8:1::10", &h1);
+	inet_pton(AF_INET6, "2001:db8:1::1", &g1);
+	inet_pton(AF_INET6, "2001:db8:2::1", &g2);
+	inet_pton(AF_INET6, "2001:db8:2::2", &p2);
+	inet_pton(AF_INET6, "2001:db8:3::3", &p3);
+	inet_pton(AF_INET6, "2001:db8:4::4", &p4);
+	inet_pton(AF_INET6, "2001:db8:1::", &n1);
+	inet_pton(AF_INET6, "2001:db8:3::", &n3);
+	inet_pton(AF_INET6, "2001:db8:4::", &n4);
+	memset(&any, 0, sizeof(any));
+
+	net = sim_net_new(7);
+	int l1 = sim_link_new(net, 1, 0.0), l2 = sim_link_new(net, 1, 0.0);
+	struct umk_stack *h = sim_stack_new(net, NULL), *g = sim_stack_new(net, NULL),
+			 *p = sim_stack_new(net, NULL);
+	int ih = sim_attach(net, l1, h, "eth0", mh, 1500, NULL);
+	int ig0 = sim_attach(net, l1, g, "eth0", mg0, 1500, NULL);
+	int ig1 = sim_attach(net, l2, g, "eth1", mg1, 1500, NULL);
+	int ip = sim_attach(net, l2, p, "eth0", mp, 1500, NULL);
+	struct gw_watch w = { .link = l2 };
+	sim_watch(net, gw_watch_fn, &w);
+	assert_int_equal(umk_conf_set(g, ig0, "forwarding", 1), 0);
+	assert_int_equal(umk_conf_set(g, ig1, "forwarding", 1), 0);
+	umk_if_up(h, ih);
+	umk_if_up(g, ig0);
+	umk_if_up(g, ig1);
+	umk_if_up(p, ip);
+	umk_addr_add(h, ih, &h1, 64);
+	umk_addr_add(g, ig0, &g1, 64);
+	umk_addr_add(g, ig1, &g2, 64);
+	umk_addr_add(p, ip, &p2, 64);
+	umk_addr_add(p, ip, &p3, 64);
+	assert_int_equal(umk_route_add(h, &any, 0, &g1, ih, 1024), 0);
+	assert_int_equal(umk_route_add(g, &n3, 64, &p2, ig1, 1024), 0);
+	assert_int_equal(umk_route_add(g, &n4, 64, &p2, ig1, 1024), 0);
+	assert_int_equal(umk_route_add(p, &n1, 64, &g2, ip, 1024), 0);
+	replies = 0;
+	umk_echo_set_handler(h, on_echo, NULL);
+	sim_run_for(net, 5000);
+
+	/* the tunnel G (2::1) <-> P (2::2), keyed on both ends */
+	for (int side = 0; side < 2; side++) {
+		struct umk_stack *s = side ? p : g;
+		assert_int_equal(add_sa(s, SADB_SATYPE_ESP, 0x1000, &g2, &p2,
+					SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 2, 8, 0), 0);
+		assert_int_equal(add_sa(s, SADB_SATYPE_ESP, 0x2000, &p2, &g2,
+					SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 2, 8, 0), 0);
+	}
+	uint16_t pi = IPSEC_POLICY_IPSEC;
+	assert_int_equal(add_policy_full(g, IPSEC_DIR_OUTBOUND, &n1, 64, &n3, 64, pi, 50, 2,
+					 &g2, &p2), 0);
+	assert_int_equal(add_policy_full(g, IPSEC_DIR_INBOUND, &n3, 64, &n1, 64, pi, 50, 2,
+					 &p2, &g2), 0);
+	assert_int_equal(add_policy_full(g, IPSEC_DIR_OUTBOUND, &n1, 64, &n4, 64,
+					 IPSEC_POLICY_DISCARD, 0, 0, NULL, NULL), 0);
+	assert_int_equal(add_policy_full(p, IPSEC_DIR_OUTBOUND, &n3, 64, &n1, 64, pi, 50, 2,
+					 &p2, &g2), 0);
+	assert_int_equal(add_policy_full(p, IPSEC_DIR_INBOUND, &n1, 64, &n3, 64, pi, 50, 2,
+					 &g2, &p2), 0);
+
+	/* protect: H's echo to the protected net crosses link 2 only inside ESP, both ways */
+	for (int i = 0; i < 3; i++) {
+		umk_echo_send(h, &p3, 0, 0, 9, (uint16_t)i, 100, 0);
+		sim_run_for(net, 200);
+	}
+	assert_int_equal(replies, 3);
+	assert_int_equal(w.plain_link2, 0);
+	assert_true(w.esp_link2 >= 6);
+	assert_int_equal(g->counters[CNT_IPSEC_FWD_TUNNELLED], 3);
+	assert_int_equal(p->counters[CNT_ESP_IN_OK], 3);
+	assert_int_equal(g->counters[CNT_ESP_IN_OK], 3);   /* replies decapsulated, forwarded */
+
+	/* bypass: to P's own address no policy applies; forwarded in the clear */
+	umk_echo_send(h, &p2, 0, 0, 9, 10, 100, 0);
+	sim_run_for(net, 200);
+	assert_int_equal(replies, 4);
+	assert_true(w.plain_link2 >= 2);
+
+	/* discard: 4::/64 is refused by G, nothing reaches link 2 */
+	int plain = w.plain_link2, esp = w.esp_link2;
+	uint64_t disc = g->counters[CNT_IPSEC_DROP_OUT_DISCARD];
+	umk_echo_send(h, &p4, 0, 0, 9, 11, 100, 0);
+	sim_run_for(net, 200);
+	assert_int_equal(g->counters[CNT_IPSEC_DROP_OUT_DISCARD], disc + 1);
+	assert_int_equal(w.plain_link2, plain);
+	assert_int_equal(w.esp_link2, esp);
+
+	/* a tunnel packet whose inner source is outside G's inbound policy: P (with a valid
+	 * SA) sends from 5::5 through the tunnel; G decapsulates and refuses it */
+	struct in6_addr p5, n5;
+	inet_pton(AF_INET6, "2001:db8:5::5", &p5);
+	inet_pton(AF_INET6, "2001:db8:5::", &n5);
+	umk_addr_add(p, ip, &p5, 64);
+	sim_run_for(net, 3000);
+	assert_int_equal(add_policy_full(p, IPSEC_DIR_OUTBOUND, &n5, 64, &n1, 64, pi, 50, 2,
+					 &p2, &g2), 0);
+	uint64_t sapol = g->counters[CNT_IPSEC_DROP_SA_POLICY];
+	uint64_t hin = h->counters[CNT_IP6_IN_RECEIVES];
+	udp_send(p, &p5, &h1);
+	assert_int_equal(g->counters[CNT_IPSEC_DROP_SA_POLICY], sapol + 1);
+	assert_int_equal(h->counters[CNT_IP6_IN_RECEIVES], hin);
+
+	/* unprotected under G's inbound protect policy: P sends from 3::3 in the clear */
+	struct pfkey_buf bf;
+	uint8_t buf[64];
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base fl = { .type = SADB_X_SPDFLUSH };
+	pfkey_emit_base(&bf, &fl);
+	assert_int_equal(pfkey(p, &bf), 0);
+	uint64_t pol = g->counters[CNT_IPSEC_DROP_POLICY];
+	hin = h->counters[CNT_IP6_IN_RECEIVES];
+	udp_send(p, &p3, &h1);
+	assert_int_equal(g->counters[CNT_IPSEC_DROP_POLICY], pol + 1);
+	assert_int_equal(h->counters[CNT_IP6_IN_RECEIVES], hin);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +654,9 @@ int main(void)
 		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_acquire_and_expire),
+		cmocka_unit_test(test_spoofed_source_transport),
+		cmocka_unit_test(test_tunnel_inner_outside_policy),
+		cmocka_unit_test(test_gateway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
