@@ -24,6 +24,13 @@ void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
  * Parameter Problem), counted. In ip6/input.c, beside the option table. */
 bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
 
+/* RFC 4291 2.6.1: is dst the Subnet-Router anycast address (prefix, then zeros) of a prefix
+ * of a forwarding interface's address? A scoped dst only counts on ifp. In ip6/input.c,
+ * which accepts packets to it; ip6/nd6.c answers NSs for it. */
+struct in6_addr;
+bool ip6_subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
+			       const struct in6_addr *dst);
+
 int fwd_init(struct umk_stack *s);
 void fwd_fini(struct umk_stack *s);
 

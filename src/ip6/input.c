@@ -305,8 +305,8 @@ static const struct in6_addr all_nodes = { { { 0xff, 0x02, [15] = 1 } } };
  * every bit after it zero. Like the unicast addresses, a global one is ours on any
  * interface; a scoped one (fe80::) only on its link. /127 and /128 have none (RFC 6164 6:
  * on a /127 it would be the other end's address). */
-static bool subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
-				  const struct in6_addr *dst)
+bool ip6_subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
+			       const struct in6_addr *dst)
 {
 	/* every candidate ends in at least two zero bits (prefix length <= 126) */
 	if (dst->s6_addr[15] & 3)
@@ -360,7 +360,7 @@ static int accept_dst(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *p
 	/* a scoped address must be ours on this link; others on any interface (a host
 	 * that is not forwarding still owns all its addresses, RFC 8200 has no rule) */
 	struct in6_ifaddr *ia = in6_addr_find(s, in6_is_scoped(dst) ? ifp : NULL, dst);
-	if (!ia && subnet_router_anycast(s, ifp, dst)) {
+	if (!ia && ip6_subnet_router_anycast(s, ifp, dst)) {
 		COUNT(s, FWD_IN_SUBNET_ROUTER_ANYCAST);
 		rx->flags |= IP6_RX_DST_ANYCAST;
 		return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ip6/addrconf.h"
+#include "ip6/forward.h"
 #include "ip6/ip6.h"
 #include "ip6/nd6_int.h"
 #include "link/eth.h"
@@ -453,6 +454,23 @@ static void ns_input(struct umk_stack *s, struct umk_if *ifp, const struct ip6_r
 		return;
 	}
 	struct in6_ifaddr *ia = in6_addr_find(s, ifp, &m->target);
+	if (!ia && !unspec && ip6_subnet_router_anycast(s, ifp, &m->target)) {
+		/* RFC 4291 2.6.1: a router's Subnet-Router anycast address. RFC 4861 7.2.4:
+		 * an anycast target is answered with O=0, here from a unicast address of ours
+		 * (7.2.7's random delay, a SHOULD, is not applied) */
+		if (m->opts.has_sllao)
+			nd6_learn(s, ifp, &rx->src, m->opts.sllao, false);
+		struct nd_msg a;
+		memset(&a, 0, sizeof(a));
+		a.type = ND_NEIGHBOR_ADVERT;
+		a.target = m->target;
+		a.na_flags = ND_NA_F_SOLICITED | ND_NA_F_ROUTER;
+		a.opts.has_tllao = true;
+		memcpy(a.opts.tllao, ifp->lladdr, ND_ETH_ADDR_LEN);
+		COUNT(s, ND6_OUT_NA);
+		nd6_send(s, ifp, &a, NULL, &rx->src, 0);
+		return;
+	}
 	if (!ia || (ia->flags & UMK_ADDR_F_DADFAILED)) {
 		COUNT(s, ND6_NS_NOT_FOR_US);
 		return;

@@ -14,7 +14,8 @@
  *     down or the stack stops (there is no later then);
  *   - the consistency check of other routers' RAs (6.2.7), logged and counted;
  *   - membership of the all-routers groups on forwarding interfaces (RFC 4291 2.8,
- *     RFC 4861 6.2.2), a failed join retried every RA_RETRY_JOIN.
+ *     RFC 4861 6.2.2) and of ff02::1:ff00:0 for the Subnet-Router anycast addresses
+ *     (RFC 4291 2.6.1), a failed join retried every RA_RETRY_JOIN.
  * The configuration API is <umikame/router.h>; host-side RA processing is ip6/rd6.c.
  */
 #include <errno.h>
@@ -44,7 +45,15 @@ static const struct in6_addr all_routers_site = { { { 0xff, 5, [15] = 2 } } };
  * second get the multicast answer instead */
 #define RA_MAX_UNICAST_PENDING  8
 
-static const struct in6_addr *const all_routers[2] = { &all_routers_ll, &all_routers_site };
+/* RFC 4291 2.6.1: the solicited-node group of every Subnet-Router anycast address of a
+ * prefix up to /104 (its last 24 bits are zero), so NSs for them reach us */
+static const struct in6_addr anycast_snm = { { { 0xff, 2, [11] = 1, [12] = 0xff } } };
+
+/* The groups a forwarding interface is in */
+#define RA_N_GROUPS 3
+static const struct in6_addr *const all_routers[RA_N_GROUPS] = {
+	&all_routers_ll, &all_routers_site, &anycast_snm
+};
 
 struct ra_pending {
 	struct in6_addr to;
@@ -55,7 +64,7 @@ struct rtadv_if {
 	struct umk_stack *s;
 	int ifindex;
 	bool configured, advertising;
-	bool joined[2];               /* all_routers[i] joined */
+	bool joined[RA_N_GROUPS];     /* all_routers[i] joined */
 	bool join_failing;            /* logged once per run of failures */
 	struct umk_ra_config conf;
 	struct umk_timer timer;
@@ -321,14 +330,15 @@ static void stop(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri, b
 	}
 }
 
-/* RFC 4291 2.8 / RFC 4861 6.2.2: a forwarding interface is in ff02::2 and ff05::2. A join
+/* RFC 4291 2.8 / RFC 4861 6.2.2: a forwarding interface is in ff02::2 and ff05::2 (and the
+ * anycast addresses' solicited-node group, RFC 4291 2.6.1). A join
  * that fails (the group table is full) is counted and retried until it succeeds, since
  * without it RSs to ff02::2 go unheard. */
 static void groups_update(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri)
 {
 	bool want = ifp->conf.forwarding && ifp->mld;
 	bool failed = false;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < RA_N_GROUPS; i++) {
 		if (want && !ri->joined[i]) {
 			if (mld_join(s, ifp, all_routers[i]) == 0)
 				ri->joined[i] = true;
@@ -376,7 +386,7 @@ void rtadv_update(struct umk_stack *s, struct umk_if *ifp, bool going_down)
 		groups_update(s, ifp, ri);
 	} else {
 		/* mld forgets memberships of a downed link itself */
-		ri->joined[0] = ri->joined[1] = false;
+		memset(ri->joined, 0, sizeof(ri->joined));
 		ri->join_failing = false;
 		timer_cancel(s, &ri->join_timer);
 	}

@@ -143,6 +143,39 @@ static void test_subnet_router_anycast(void **state)
 	assert_int_equal(echo_to("2001:db8::2", "2001:db8:7::", &from), -1);
 	assert_int_equal(H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS], fwd + 3);
 	assert_int_equal(H.s->counters[CNT_FWD_IN_SUBNET_ROUTER_ANYCAST], 2);
+
+	/* on-link hosts find it by ND: an NS to its solicited-node group ff02::1:ff00:0 is
+	 * answered with an NA for the anycast target, O=0 (RFC 4861 7.2.4), R=1, from a
+	 * unicast address */
+	struct in6_addr snm = A("ff02::1:ff00:0"), peer = A("2001:db8::2");
+	assert_true(mld_is_member(H.s, if_get(H.s, H.ifx), &snm));
+	uint8_t f[128], ns[32] = { ND_NEIGHBOR_SOLICIT, 0, 0, 0, 0, 0, 0, 0 };
+	memcpy(ns + 8, &anycast, 16);
+	ns[24] = ND_OPT_SOURCE_LLADDR;
+	ns[25] = 1;
+	memcpy(ns + 26, MAC_PEER, 6);
+	dp_icmp_csum(ns, sizeof(ns), &peer, &snm);
+	static const uint8_t snm_mac[6] = { 0x33, 0x33, 0xff, 0, 0, 0 };
+	size_t n = dp_frame(f, snm_mac, &peer, &snm, IPPROTO6_ICMPV6, 255, ns, sizeof(ns));
+	dp_clear();
+	umk_input(H.s, H.ifx, f, n);
+	struct dp_seen v;
+	assert_true(dp_find_icmp(ND_NEIGHBOR_ADVERT, &v) >= 0);
+	assert_memory_equal(&v.ip.dst, &peer, 16);
+	assert_memory_not_equal(&v.ip.src, &anycast, 16);
+	assert_int_equal(v.ip.hlim, 255);
+	struct nd_msg na;
+	assert_int_equal(nd_parse(v.l4, v.l4_len, &na), ND_PARSE_OK);
+	assert_memory_equal(&na.target, &anycast, 16);
+	assert_int_equal(na.na_flags & ND_NA_F_OVERRIDE, 0);
+	assert_true(na.na_flags & ND_NA_F_SOLICITED);
+	assert_true(na.na_flags & ND_NA_F_ROUTER);
+	/* and a host does not answer it */
+	assert_int_equal(umk_conf_set(H.s, H.ifx, "forwarding", 0), 0);
+	assert_false(mld_is_member(H.s, if_get(H.s, H.ifx), &snm));
+	dp_clear();
+	umk_input(H.s, H.ifx, f, n);
+	assert_int_equal(dp_find_icmp(ND_NEIGHBOR_ADVERT, &v), -1);
 	dp_teardown();
 }
 
