@@ -16,6 +16,8 @@
 
 #include "dp_harness.h"
 #include "ip6/addrconf.h"
+#include "ip6/mld6.h"
+#include "wire/nd.h"
 
 static int n_events;
 static struct umk_echo_event last_event;
