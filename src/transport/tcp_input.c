@@ -111,6 +111,7 @@ static void cookie_ack(struct umk_stack *s, struct tcpcb *lp, struct seg *g, uin
 	tcp_syn_options(s, tp, &o);
 	tp->iss = th->ack - 1;
 	tp->snd_una = tp->snd_nxt = tp->snd_max = th->ack;
+	tp->recover = tp->iss;     /* RFC 6582: no recovery yet (see dup_ack) */
 	tp->sq_seq = th->ack;
 	tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
 	tp->max_sndwnd = tp->snd_wnd;
@@ -179,6 +180,7 @@ static void listen_input(struct umk_stack *s, struct tcpcb *lp, struct seg *g)
 	tp->snd_wl1 = th->seq;
 	tp->iss = tcp_isn(s, &tp->laddr, tp->lport, &tp->faddr, tp->fport);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->recover = tp->iss;     /* RFC 6582: no recovery yet (see dup_ack) */
 	tp->snd_wl2 = tp->iss;
 	tp->sq_seq = tp->iss + 1;
 	tp->cc->init(s, tp);
@@ -263,6 +265,7 @@ static void retransmit_first(struct umk_stack *s, struct tcpcb *tp)
 		return;
 	if (!tcp_xmit(s, tp, tp->snd_una, len, flags))
 		COUNT(s, TCP_RETRANS_SEGS);
+	tcp_rack_rxt_sent(s, tp, tp->snd_una);
 	if (seq_gt(tp->snd_una + len, tp->high_rxt))
 		tp->high_rxt = tp->snd_una + len;
 }
@@ -300,6 +303,8 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 		tp->snd_nxt = tp->snd_una;
 	tcp_sb_ack(tp);
 	tp->rxt_shift = 0;
+	tp->lt_extra = 0;
+	tcp_tlp_ack(s, tp, ack);
 
 	if (tp->flags & TF_RECOVERY) {
 		if (seq_geq(ack, tp->recover)) {
@@ -321,6 +326,7 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 			}
 			if (seq_lt(tp->high_rxt, tp->snd_una))
 				tp->high_rxt = tp->snd_una;
+			tcp_rack_una_moved(s, tp);
 		}
 	} else {
 		tp->dupacks = 0;
@@ -331,6 +337,7 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 		timer_cancel(s, &tp->t_rexmt);
 	else
 		tcp_rexmt_arm(s, tp);
+	tcp_tlp_arm(s, tp);
 	if (data_acked)
 		tcp_wakeup(s, tp);
 }
@@ -345,8 +352,10 @@ static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked
 		return;
 	}
 	bool lost = (tp->flags & TF_SACK) && newly_sacked && tcp_sb_is_lost(tp, tp->snd_una);
-	if (tp->dupacks < TCP_DUPTHRESH && !lost)
+	if (tp->dupacks < TCP_DUPTHRESH && !lost) {
+		tcp_lt_dupack(s, tp);
 		return;
+	}
 	/* RFC 6582 3.2 (2): not again for data sent before the last recovery or timeout */
 	if (!seq_gt(tp->snd_una, tp->recover) && tp->recover != tp->iss) {
 		if (tp->snd_una != tp->recover || tp->dupacks != TCP_DUPTHRESH)
@@ -356,7 +365,9 @@ static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked
 	tp->ssthresh = tp->cc->on_loss(s, tp, false);
 	tp->recover = tp->snd_max;
 	tp->flags |= TF_RECOVERY;
-	tp->flags &= ~(unsigned)TF_RTT_TIMING;
+	tp->flags &= ~(unsigned)(TF_RTT_TIMING | TF_TLP_OUT);
+	tp->lt_extra = 0;
+	timer_cancel(s, &tp->t_tlp);
 	tp->high_rxt = tp->snd_una;
 	retransmit_first(s, tp);
 	if (tp->flags & TF_SACK) {
@@ -617,6 +628,11 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	} else if (ack == tp->snd_una && !dlen && !(fl & TH_FIN) && tp->snd_max != tp->snd_una &&
 		   (win == tp->snd_wnd || newly)) {
 		dup_ack(s, tp, newly);
+	}
+	/* RFC 8985 6.2: newer data SACKed long after the hole's retransmission: it was lost */
+	if (newly && tcp_rack_lost_rxt(s, tp)) {
+		COUNT(s, TCP_LOST_RETRANS);
+		retransmit_first(s, tp);
 	}
 	/* RFC 9293 3.10.7.4: window update from a newer segment */
 	if (seq_lt(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && seq_leq(tp->snd_wl2, ack))) {

@@ -10,6 +10,8 @@
  *   tcp_timer.c     retransmission (RFC 6298), persist, delayed ACK, keepalive, TIME_WAIT
  *   tcp_cc.c        the congestion-control interface, NewReno (RFC 5681/6582), CUBIC (RFC 9438)
  *   tcp_sack.c      SACK blocks we send (RFC 2018) and the sender scoreboard (RFC 6675)
+ *   tcp_loss.c      RFC 3042 limited transmit, RFC 8985 tail loss probe and lost
+ *                   retransmissions
  *   tcp_urgent.c    urgent data both ways (RFC 9293 3.8.5, RFC 6093): mark, MSG_OOB
  *   tcp_syncookie.c SYN cookies when the listen queue is full (RFC 4987 3.6)
  *   wire/tcp.c      header and options
@@ -82,6 +84,8 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TF_OOB_READ   0x40000  /* this mark's octet was read with MSG_OOB */
 #define TF_OOBINLINE  0x80000  /* SO_OOBINLINE: the urgent octet stays in the stream */
 #define TF_SND_URG    0x100000 /* MSG_OOB sent: segments below snd_up carry URG */
+#define TF_TLP_OUT    0x200000 /* RFC 8985 7: a tail loss probe is unacknowledged */
+#define TF_UNA_RXT    0x400000 /* una_rxt_time times the retransmission at snd_una */
 
 struct tcp_ring {
 	uint8_t *buf;
@@ -165,6 +169,11 @@ struct tcpcb {
 	uint32_t recover;                /* RFC 6582 / RFC 6675 RecoveryPoint */
 	uint32_t high_rxt;               /* RFC 6675 HighRxt */
 	uint32_t bytes_acked;            /* congestion avoidance byte counting (RFC 3465) */
+	uint32_t lt_extra;               /* RFC 3042: bytes past cwnd the dup ACKs allow */
+	uint32_t tlp_high;               /* RFC 8985 7: snd_max when the probe went */
+	bool tlp_rxt;                    /* the probe was a retransmission */
+	uint32_t una_rxt_seq;            /* RFC 8985 6.2: the retransmission at snd_una ... */
+	uint64_t una_rxt_time;           /* ... sent at (ms) */
 	struct tcp_range sb[TCP_SB_MAX]; /* SACKed by the peer, sorted, above snd_una */
 	uint8_t n_sb;
 
@@ -190,7 +199,7 @@ struct tcpcb {
 
 	int soft_error;                  /* RFC 1122 4.2.3.9: the last ICMP soft error */
 
-	struct umk_timer t_rexmt, t_persist, t_delack, t_keep;
+	struct umk_timer t_rexmt, t_persist, t_delack, t_keep, t_tlp;
 };
 
 struct tcp_state {
@@ -319,6 +328,20 @@ uint32_t tcp_sb_pipe(const struct tcpcb *tp);
 bool tcp_sb_next_seg(const struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 /* Is seq inside a SACKed range? Returns the range end through end. */
 bool tcp_sb_sacked(const struct tcpcb *tp, uint32_t seq, uint32_t *end);
+
+/* ---- tcp_loss.c ---- */
+/* RFC 3042: a duplicate ACK below the threshold lets new data past cwnd. */
+void tcp_lt_dupack(struct umk_stack *s, struct tcpcb *tp);
+/* RFC 8985 7: (re)arms the probe timeout after new data went out or was acknowledged. */
+void tcp_tlp_arm(struct umk_stack *s, struct tcpcb *tp);
+/* New data acknowledged up to ack: ends a probe episode. */
+void tcp_tlp_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t ack);
+void tcp_tlp_init(struct tcpcb *tp);
+/* RFC 8985 6.2: a retransmission of seq went out; snd_una moved in recovery; and whether
+ * the retransmission at snd_una is now deemed lost. */
+void tcp_rack_rxt_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq);
+void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp);
+bool tcp_rack_lost_rxt(struct umk_stack *s, const struct tcpcb *tp);
 
 /* ---- tcp_urgent.c ---- */
 /* Sequence number of the first unread octet of the receive ring. */

@@ -271,6 +271,7 @@ static void sack_retransmit(struct umk_stack *s, struct tcpcb *tp, uint32_t maxs
 		if (tcp_xmit(s, tp, seq, len, TH_ACK))
 			return;
 		COUNT(s, TCP_RETRANS_SEGS);
+		tcp_rack_rxt_sent(s, tp, seq);
 		tp->high_rxt = seq + len;
 		if (!timer_armed(&tp->t_rexmt))
 			tcp_rexmt_arm(s, tp);
@@ -323,7 +324,9 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 		uint32_t off = tp->snd_nxt - tp->sq_seq;
 		uint32_t avail = tp->sq.len > off ? tp->sq.len - off : 0;
 		uint32_t flight = sack_rec ? tcp_sb_pipe(tp) : tp->snd_nxt - tp->snd_una;
-		uint32_t usable = tp->cwnd > flight ? tp->cwnd - flight : 0;
+		/* RFC 3042: new data past cwnd on the first duplicate ACKs */
+		uint32_t cwnd = tp->cwnd + ((tp->flags & TF_RECOVERY) ? 0 : tp->lt_extra);
+		uint32_t usable = cwnd > flight ? cwnd - flight : 0;
 		uint32_t outstanding = tp->snd_nxt - tp->snd_una;
 		uint32_t wleft = tp->snd_wnd > outstanding ? tp->snd_wnd - outstanding : 0;
 		if (usable > wleft)
@@ -405,6 +408,8 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			timer_cancel(s, &tp->t_persist);
 			tcp_rexmt_arm(s, tp);
 		}
+		if (len && !timer_armed(&tp->t_tlp))
+			tcp_tlp_arm(s, tp);
 		if (!len)
 			return;
 	}

@@ -155,6 +155,10 @@ static int tcp_connect(struct umk_stack *s, struct sock *so, const struct sockad
 		return r;
 	tp->iss = tcp_isn(s, &tp->laddr, tp->lport, &tp->faddr, tp->fport);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	/* RFC 6582: recover starts at the ISN, which dup_ack reads as "no recovery yet"; left
+	 * at 0 it blocked fast retransmit whenever SND.UNA was in the other half of the
+	 * sequence space */
+	tp->recover = tp->iss;
 	tp->sq_seq = tp->iss + 1;
 	tp->ts_offset = rng_secure_u32(s);   /* RFC 7323 5.4: per-connection offset */
 	tcp_mss_update(s, tp);

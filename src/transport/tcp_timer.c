@@ -77,6 +77,7 @@ void tcp_timewait_arm(struct umk_stack *s, struct tcpcb *tp)
 {
 	timer_cancel(s, &tp->t_rexmt);
 	timer_cancel(s, &tp->t_persist);
+	timer_cancel(s, &tp->t_tlp);
 	timer_arm_in(s, &tp->t_keep, 2ull * s->limits.tcp_msl);   /* RFC 9293 3.10.7.4 */
 }
 
@@ -111,8 +112,10 @@ static void rexmt_fire(struct umk_stack *s, struct umk_timer *t)
 		tp->cwnd = tp->mss - tcp_data_optlen(tp);   /* RFC 5681 3.1: LW = 1 SMSS */
 		tp->bytes_acked = 0;
 	}
-	tp->flags &= ~(unsigned)(TF_RECOVERY | TF_RTT_TIMING);
+	tp->flags &= ~(unsigned)(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT | TF_UNA_RXT);
 	tp->dupacks = 0;
+	tp->lt_extra = 0;
+	timer_cancel(s, &tp->t_tlp);
 	/* RFC 2018 8: after a timeout, prior SACK information is ignored */
 	tcp_sb_clear(tp);
 	tp->recover = tp->snd_max;      /* RFC 6582 4.2: no fast retransmit for old data */
@@ -192,6 +195,7 @@ void tcp_timers_init(struct tcpcb *tp)
 	timer_init(&tp->t_persist, persist_fire);
 	timer_init(&tp->t_delack, delack_fire);
 	timer_init(&tp->t_keep, keep_fire);
+	tcp_tlp_init(tp);
 }
 
 void tcp_timers_cancel(struct umk_stack *s, struct tcpcb *tp)
@@ -200,4 +204,5 @@ void tcp_timers_cancel(struct umk_stack *s, struct tcpcb *tp)
 	timer_cancel(s, &tp->t_persist);
 	timer_cancel(s, &tp->t_delack);
 	timer_cancel(s, &tp->t_keep);
+	timer_cancel(s, &tp->t_tlp);
 }

@@ -209,6 +209,45 @@ static void test_bulk_loss1(void **state) { (void)state; bulk(0.01, NULL, 2 << 2
 static void test_bulk_loss5(void **state) { (void)state; bulk(0.05, NULL, 1 << 20, 4); }
 static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno", 1 << 20, 5); }
 
+/* Throughput under random loss (both directions, seeded): the simulated time of ten
+ * transfers each at 1 % and 5 % loss, and the retransmission timeouts they took. Limited
+ * transmit (RFC 3042), the tail loss probe (RFC 8985 7), detecting lost retransmissions
+ * (RFC 8985 6.2) and the RFC 6582 `recover` fix keep recovery off the 1 s RTO. Measured on
+ * these seeds: before, 1 %: 7778 ms with 7 RTOs, 5 %: 21183 ms with 18 RTOs (fast
+ * retransmit never started for half of the ISNs); with the recover fix alone, 654 ms / 0
+ * and 5814 ms / 5; with all of it, 700 ms / 0 and 4106 ms / 3. The bounds fail the first
+ * two. */
+static uint64_t loss_run(double loss, size_t n, uint64_t seed, uint64_t *rtos)
+{
+	two_stacks(seed);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	sim_link_set_loss(net, link0, loss);
+	uint64_t ms = transfer(b, sb, a, sa, n, 600000);
+	*rtos += counter(b, "RetransmitTimeouts");
+	sim_net_free(net);
+	return ms;
+}
+
+static void test_loss_duration(void **state)
+{
+	(void)state;
+	static const double losses[] = { 0.01, 0.05 };
+	static const size_t sizes[] = { 1 << 20, 512 << 10 };
+	uint64_t total[2] = { 0 }, rtos[2] = { 0 };
+	for (int k = 0; k < 2; k++) {
+		for (uint64_t seed = 1; seed <= 10; seed++)
+			total[k] += loss_run(losses[k], sizes[k], 100 + seed, &rtos[k]);
+		print_message("loss %.0f%%: 10 x %zu bytes in %llu ms simulated, %llu RTOs\n",
+			      losses[k] * 100, sizes[k], (unsigned long long)total[k],
+			      (unsigned long long)rtos[k]);
+	}
+	assert_true(total[0] < 1500);
+	assert_true(rtos[0] <= 1);
+	assert_true(total[1] < 5000);
+	assert_true(rtos[1] <= 4);
+}
+
 /* RST from a port nobody listens on: ECONNREFUSED in SYN_SENT (RFC 9293 3.10.7.3). */
 static void test_refused(void **state)
 {
@@ -374,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_loss1),
 		cmocka_unit_test(test_bulk_loss5),
 		cmocka_unit_test(test_bulk_reno_loss2),
+		cmocka_unit_test(test_loss_duration),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_abort_rst),
 		cmocka_unit_test(test_zero_window),
