@@ -52,6 +52,7 @@ static void usage(FILE *f)
 	      "  conf get IF|global KEY\n"
 	      "  conf set IF|global KEY VALUE\n"
 	      "  ping [-c N] [-s SIZE] [-i SECONDS] [-W SECONDS] [-I IF] [-t HLIM] DEST[%IF]\n"
+	      "  traceroute [-m MAXHOPS] [-q N] [-w SECONDS] [-I] DEST[%IF]   (UDP, or ICMP echo)\n"
 	      "  ra set IF [prefix P/LEN [onlink 0|1] [autonomous 0|1] [valid S] [preferred S]]...\n"
 	      "         [route P/LEN [pref low|medium|high] [lifetime S]]... [rdnss ADDR]...\n"
 	      "         [dnssl NAME]... [interval [MIN-]MAX] [lifetime S] [mtu N] [managed 0|1]\n"
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 		return nc_run(sock, argc - i, argv + i);
 	if (strcmp(argv[i], "setkey") == 0)
 		return setkey_run(sock, argc - i, argv + i);
+	if (strcmp(argv[i], "traceroute") == 0)
+		return traceroute_run(sock, json, argc - i, argv + i);
 	struct ctl_cmd cmd;
 	char err[256];
 	if (ctl_cmd_parse(argc - i, argv + i, &cmd, err, sizeof(err))) {
@@ -129,7 +132,7 @@ int main(int argc, char **argv)
 	char what[64];
 	snprintf(what, sizeof(what), "%s%s%s", argv[i], i + 1 < argc && !cmd.is_ping ? " " : "",
 		 i + 1 < argc && !cmd.is_ping ? argv[i + 1] : "");
-	int status = cmd.is_ping ? ping_run(c, &cmd.ping) : show_run(c, &cmd, what, json);
+	int status = cmd.is_ping ? ping_run(c, sock, &cmd.ping) : show_run(c, &cmd, what, json);
 	client_close(c);
 	free(c);
 	return status;

@@ -282,7 +282,7 @@ ssize_t remote_sendmsg(struct umk_stack *s, int sd, const struct msghdr *msg, in
 			return -EAFNOSUPPORT;
 		ctl_sockaddr_put(&b, &sa);
 	}
-	uint8_t enc[1200];
+	uint8_t enc[4096];           /* room for RFC 3542 extension headers (sock_ctl.c) */
 	int n = ctl_cmsg_encode(msg, enc, sizeof(enc));
 	if (n < 0)
 		return n;

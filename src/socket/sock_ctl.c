@@ -15,6 +15,9 @@
 #include "socket/sock_int.h"
 
 #define DATA_MAX (CTL_MSG_MAX - 512)  /* room left for the other attributes */
+/* Ancillary data either way: room for RFC 3542 extension headers (one of 2048 bytes, and
+ * the small ones); a datagram read with them leaves this much of the message for them. */
+#define CMSG_MAX 4096
 
 void ctl_sockaddr_put(struct ctl_builder *b, const struct sockaddr_in6 *a)
 {
@@ -157,7 +160,7 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 		e = err_of(r);
 		break;
 	case CTL_MSG_SOCK_SENDMSG: {
-		uint8_t ctl[1024];
+		uint8_t ctl[CMSG_MAX];
 		struct iovec iov = { .iov_base = (void *)ctl_get_bytes(m, A_DATA),
 				     .iov_len = m->attr[A_DATA].len };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -185,11 +188,11 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 		break;
 	}
 	case CTL_MSG_SOCK_RECVMSG: {
-		uint8_t ctl[1024], enc[1200];
-		uint32_t want = 0;
+		uint8_t ctl[CMSG_MAX], enc[CMSG_MAX + 256];
+		uint32_t want = 0, most = DATA_MAX - (sock_ext_wanted(so) ? sizeof(enc) : 0);
 		ctl_get_u32(m, A_BUFLEN, &want);
-		if (want > DATA_MAX)
-			want = DATA_MAX;
+		if (want > most)
+			want = most;
 		uint8_t *data = malloc(want ? want : 1);
 		if (!data) {
 			e = ENOMEM;
@@ -245,7 +248,7 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 						  v ? m->attr[A_OPTVAL].len : 0));
 			break;
 		}
-		uint8_t v[256];
+		uint8_t v[2048];             /* the largest: an extension header (RFC 8200 4.3) */
 		ctl_get_u32(m, A_BUFLEN, &u);
 		socklen_t l = u < sizeof(v) ? u : sizeof(v);
 		if (!(e = err_of(umk_getsockopt(s, sd, (int)level, (int)name, v, &l))))
