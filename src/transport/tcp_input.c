@@ -250,7 +250,7 @@ static void syn_sent_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 
 /* ---- ACK processing ---- */
 
-static void retransmit_first(struct umk_stack *s, struct tcpcb *tp)
+void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp)
 {
 	uint32_t off = tp->snd_una - tp->sq_seq;
 	uint32_t avail = tp->sq.len > off ? tp->sq.len - off : 0;
@@ -317,7 +317,7 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 		} else {
 			if (!(tp->flags & TF_SACK)) {
 				/* RFC 6582 3.2 (5): partial ACK, resend the next hole, deflate */
-				retransmit_first(s, tp);
+				tcp_retransmit_una(s, tp);
 				tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked : 0;
 				if (acked >= tcp_maxseg(s, tp))
 					tp->cwnd += tcp_maxseg(s, tp);
@@ -369,7 +369,7 @@ static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked
 	tp->lt_extra = 0;
 	timer_cancel(s, &tp->t_tlp);
 	tp->high_rxt = tp->snd_una;
-	retransmit_first(s, tp);
+	tcp_retransmit_una(s, tp);
 	if (tp->flags & TF_SACK) {
 		COUNT(s, TCP_SACK_RECOVERY);
 		tp->cwnd = tp->ssthresh;                    /* RFC 6675 5 (4.2) */
@@ -629,11 +629,9 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 		   (win == tp->snd_wnd || newly)) {
 		dup_ack(s, tp, newly);
 	}
-	/* RFC 8985 6.2: newer data SACKed long after the hole's retransmission: it was lost */
-	if (newly && tcp_rack_lost_rxt(s, tp)) {
-		COUNT(s, TCP_LOST_RETRANS);
-		retransmit_first(s, tp);
-	}
+	/* RFC 8985 6.2: was the retransmission of the first hole lost? */
+	if (newly && (tp->flags & TF_RECOVERY))
+		tcp_rack_sack(s, tp);
 	/* RFC 9293 3.10.7.4: window update from a newer segment */
 	if (seq_lt(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && seq_leq(tp->snd_wl2, ack))) {
 		if (win && !tp->snd_wnd) {

@@ -174,6 +174,7 @@ struct tcpcb {
 	bool tlp_rxt;                    /* the probe was a retransmission */
 	uint32_t una_rxt_seq;            /* RFC 8985 6.2: the retransmission at snd_una ... */
 	uint64_t una_rxt_time;           /* ... sent at (ms) */
+	uint64_t rack_sack_time;         /* the last ACK with new SACK information (ms) */
 	struct tcp_range sb[TCP_SB_MAX]; /* SACKed by the peer, sorted, above snd_una */
 	uint8_t n_sb;
 
@@ -341,7 +342,11 @@ void tcp_tlp_init(struct tcpcb *tp);
  * the retransmission at snd_una is now deemed lost. */
 void tcp_rack_rxt_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq);
 void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp);
-bool tcp_rack_lost_rxt(struct umk_stack *s, const struct tcpcb *tp);
+/* New SACK information in recovery: resends a lost retransmission at snd_una, or arms the
+ * timer that will look again (RFC 8985 6.2 with its reordering timer, 6.3). */
+void tcp_rack_sack(struct umk_stack *s, struct tcpcb *tp);
+/* Resends the segment at snd_una (fast retransmit, partial ACKs, lost retransmissions). */
+void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp);
 
 /* ---- tcp_urgent.c ---- */
 /* Sequence number of the first unread octet of the receive ring. */

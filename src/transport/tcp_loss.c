@@ -14,7 +14,9 @@
  *     SND.UNA is deemed lost when newer data keeps being SACKed for longer than
  *     SRTT + SRTT/4 (the reordering window) after it was sent; it goes again. Without
  *     per-segment send times, the hole SND.UNA moves to is timed from the moment it moved
- *     there, which is later than its retransmission: detection errs on the late side.
+ *     there, which is later than its retransmission: detection errs on the late side. When
+ *     the SACKs stop (the peer's window is full), a timer at that deadline looks again
+ *     (6.3); it is the probe's timer, since probes are never sent in recovery.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -59,10 +61,16 @@ void tcp_tlp_arm(struct umk_stack *s, struct tcpcb *tp)
 	timer_arm_in(s, &tp->t_tlp, pto);
 }
 
+static bool rack_check(struct umk_stack *s, struct tcpcb *tp);
+
 static void tlp_fire(struct umk_stack *s, struct umk_timer *t)
 {
 	struct tcpcb *tp = container_of(t, struct tcpcb, t_tlp);
-	if (tp->snd_una == tp->snd_max || (tp->flags & (TF_RECOVERY | TF_TLP_OUT)) ||
+	if (tp->flags & TF_RECOVERY) {
+		rack_check(s, tp);   /* the reordering timer (RFC 8985 6.3) */
+		return;
+	}
+	if (tp->snd_una == tp->snd_max || (tp->flags & TF_TLP_OUT) ||
 	    tp->state < TCPS_ESTABLISHED || !tp->sq.buf)
 		return;
 	COUNT(s, TCP_TLP_PROBES);
@@ -137,11 +145,35 @@ void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp)
 	}
 }
 
-bool tcp_rack_lost_rxt(struct umk_stack *s, const struct tcpcb *tp)
+/* Deemed lost (RFC 8985 6.2): a SACK arrived at least an RTT after the retransmission (so it
+ * reports data sent after it), and the retransmission is older than RTT + RTT/4. */
+static bool rack_lost_rxt(struct umk_stack *s, const struct tcpcb *tp)
 {
 	if ((tp->flags & (TF_RECOVERY | TF_SACK | TF_UNA_RXT)) !=
 	    (TF_RECOVERY | TF_SACK | TF_UNA_RXT) || tp->una_rxt_seq != tp->snd_una || !tp->srtt)
 		return false;
 	uint32_t r = srtt_ms(tp);
-	return s->now - tp->una_rxt_time > (uint64_t)r + r / 4 + 1;
+	return tp->rack_sack_time >= tp->una_rxt_time + r &&
+	       s->now - tp->una_rxt_time > (uint64_t)r + r / 4 + 1;
+}
+
+static bool rack_check(struct umk_stack *s, struct tcpcb *tp)
+{
+	if (!rack_lost_rxt(s, tp))
+		return false;
+	COUNT(s, TCP_LOST_RETRANS);
+	tcp_retransmit_una(s, tp);
+	return true;
+}
+
+void tcp_rack_sack(struct umk_stack *s, struct tcpcb *tp)
+{
+	tp->rack_sack_time = s->now;
+	if (rack_check(s, tp))
+		return;
+	if ((tp->flags & TF_UNA_RXT) && tp->una_rxt_seq == tp->snd_una && tp->srtt) {
+		/* 6.3: the reordering timer; the same timer as the probe (never both at once) */
+		uint32_t r = srtt_ms(tp);
+		timer_arm(s, &tp->t_tlp, tp->una_rxt_time + r + r / 4 + 2);
+	}
 }

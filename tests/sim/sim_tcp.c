@@ -215,7 +215,7 @@ static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno",
  * (RFC 8985 6.2) and the RFC 6582 `recover` fix keep recovery off the 1 s RTO. Measured on
  * these seeds: before, 1 %: 7778 ms with 7 RTOs, 5 %: 21183 ms with 18 RTOs (fast
  * retransmit never started for half of the ISNs); with the recover fix alone, 654 ms / 0
- * and 5814 ms / 5; with all of it, 700 ms / 0 and 4106 ms / 3. The bounds fail the first
+ * and 5814 ms / 5; with all of it, 700 ms / 0 and 3042 ms / 2. The bounds fail the first
  * two. */
 static uint64_t loss_run(double loss, size_t n, uint64_t seed, uint64_t *rtos)
 {

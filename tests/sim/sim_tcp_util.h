@@ -130,7 +130,7 @@ static inline void connect_pair(int *sa_out, int *sb_out, int *listener)
 
 /* ---- the hand-made peer ---- */
 
-#define SEEN_MAX 64
+#define SEEN_MAX 256
 static struct tcp_hdr_info seen[SEEN_MAX];    /* A's TCP segments since seen_reset() */
 static int n_seen;
 
@@ -170,8 +170,9 @@ static inline void peer_setup(uint64_t seed, const struct umk_stack_config *cfg)
 	seen_reset();
 }
 
-/* Injects a segment from [2001:db8::b]:sport to [2001:db8::a]:dport. */
-static inline void inject(struct tcp_hdr_info *h, const void *data, size_t dlen)
+/* Puts a segment from [2001:db8::b]:sport to [2001:db8::a]:dport on the link (it arrives
+ * with the link's delay when the simulation runs). */
+static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_t dlen)
 {
 	uint8_t f[14 + 40 + TCP_MAX_HLEN + 1500];
 	memcpy(f, mac_a, 6);
@@ -198,6 +199,12 @@ static inline void inject(struct tcp_hdr_info *h, const void *data, size_t dlen)
 	ip[40 + TCP_OFF_CSUM] = (uint8_t)(c >> 8);
 	ip[40 + TCP_OFF_CSUM + 1] = (uint8_t)c;
 	sim_inject(net, link0, f, 14 + 40 + tl);
+}
+
+/* The same, and 5 ms for A to take it and answer. */
+static inline void inject(struct tcp_hdr_info *h, const void *data, size_t dlen)
+{
+	inject_nowait(h, data, dlen);
 	sim_run_for(net, 5);
 }
 

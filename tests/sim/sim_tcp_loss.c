@@ -1,0 +1,228 @@
+/*
+ * sim_tcp_loss.c - loss recovery beyond three duplicate ACKs, each mechanism on its own
+ * against a scripted receiver (the hand-made peer of sim_tcp_util.h acknowledging A's data
+ * with SACK and "losing" the segments a script names):
+ *   - RFC 8985 7 tail loss probe: the last segment of a transfer is lost; the probe resends
+ *     it long before the 1 s RTO, and the repair counts as a loss (7.4.2);
+ *   - RFC 8985 6.2: the fast retransmission of a hole is lost as well; newer data SACKed
+ *     more than SRTT + SRTT/4 later sends it again, with no RTO;
+ *   - RFC 3042 limited transmit: the first two duplicate ACKs each release a new segment.
+ */
+#include "sim_tcp_util.h"
+
+#define APORT 8080
+#define MSS   1440
+
+/* The scripted receiver: in-order point, out-of-order ranges, which A segments to drop. */
+struct rx {
+	struct peer p;
+	uint32_t base;                 /* A's ISN + 1 */
+	struct tcp_range ooo[4];
+	int n_ooo;
+	int drops[8];                  /* "drop the k-th arrival of segment index i" pairs */
+	int n_drops;
+	int arrivals[256];             /* per segment index (MSS units from base) */
+	uint64_t got;                  /* in-order bytes */
+};
+
+static bool want_drop(struct rx *r, int idx)
+{
+	int k = r->arrivals[idx]++;
+	for (int i = 0; i + 1 < r->n_drops; i += 2)
+		if (r->drops[i] == idx && r->drops[i + 1] == k)
+			return true;
+	return false;
+}
+
+static void rx_add(struct rx *r, uint32_t s, uint32_t e)
+{
+	if (seq_leq(e, r->p.rcv_nxt))
+		return;
+	if (seq_leq(s, r->p.rcv_nxt)) {
+		if (seq_gt(e, r->p.rcv_nxt)) {
+			r->got += e - r->p.rcv_nxt;
+			r->p.rcv_nxt = e;
+		}
+	} else {
+		/* most recent first (RFC 2018 4); ranges join */
+		struct tcp_range n = { s, e };
+		int k = 0;
+		struct tcp_range keep[4];
+		for (int i = 0; i < r->n_ooo; i++) {
+			struct tcp_range o = r->ooo[i];
+			if (seq_leq(o.start, n.end) && seq_geq(o.end, n.start)) {
+				n.start = seq_min(n.start, o.start);
+				n.end = seq_max(n.end, o.end);
+			} else if (k < 3) {
+				keep[k++] = o;
+			}
+		}
+		r->ooo[0] = n;
+		memcpy(r->ooo + 1, keep, (size_t)k * sizeof(keep[0]));
+		r->n_ooo = k + 1;
+	}
+	/* ranges the in-order point reached */
+	bool moved = true;
+	while (moved) {
+		moved = false;
+		for (int i = 0; i < r->n_ooo; i++) {
+			if (seq_leq(r->ooo[i].start, r->p.rcv_nxt)) {
+				if (seq_gt(r->ooo[i].end, r->p.rcv_nxt)) {
+					r->got += r->ooo[i].end - r->p.rcv_nxt;
+					r->p.rcv_nxt = r->ooo[i].end;
+				}
+				r->ooo[i] = r->ooo[--r->n_ooo];
+				moved = true;
+			}
+		}
+	}
+}
+
+static void rx_ack(struct rx *r)
+{
+	struct tcp_hdr_info h = peer_seg(&r->p, TH_ACK);
+	for (int i = 0; i < r->n_ooo && i < 4; i++) {
+		h.opt.sack[i].start = r->ooo[i].start;
+		h.opt.sack[i].end = r->ooo[i].end;
+	}
+	if (r->n_ooo) {
+		h.opt.present |= TCPO_SACK;
+		h.opt.n_sack = (uint8_t)r->n_ooo;
+	}
+	inject_nowait(&h, NULL, 0);
+}
+
+/* Runs until total bytes are in or limit ms pass; returns the time taken. */
+static uint64_t rx_run(struct rx *r, uint64_t total, uint64_t limit)
+{
+	umk_time_t t0 = sim_now(net);
+	while (r->got < total && sim_now(net) - t0 < limit) {
+		sim_run_for(net, 1);
+		struct tcp_hdr_info segs[SEEN_MAX];
+		int n = n_seen;
+		memcpy(segs, seen, (size_t)n * sizeof(segs[0]));
+		seen_reset();
+		for (int i = 0; i < n; i++) {
+			if (!segs[i].payload_len)
+				continue;
+			int idx = (int)((segs[i].seq - r->base) / MSS);
+			if (idx >= 0 && idx < 256 && want_drop(r, idx))
+				continue;
+			rx_add(r, segs[i].seq, segs[i].seq + segs[i].payload_len);
+			rx_ack(r);
+		}
+	}
+	uint64_t took = sim_now(net) - t0;
+	sim_run_for(net, 5);            /* the last ACK reaches A */
+	return took;
+}
+
+/* A connection from the peer to A; A's socket sends n bytes. */
+static int rx_open(struct rx *r, uint64_t seed, size_t n)
+{
+	peer_setup(seed, NULL);
+	int l = listen_on(APORT, 4);
+	memset(r, 0, sizeof(*r));
+	r->p = (struct peer){ .sport = 40000, .dport = APORT };
+	int sd = peer_open(&r->p, l, 1000);
+	r->base = r->p.rcv_nxt;
+	/* an RTT sample first: one segment, answered after 2 ms (the link's RTT) */
+	assert_int_equal(umk_send(a, sd, "x", 1, 0), 1);
+	sim_run_for(net, 1);
+	seen_reset();
+	r->p.rcv_nxt++;
+	r->base++;
+	rx_ack(r);
+	sim_run_for(net, 2);
+	static uint8_t buf[512 << 10];
+	assert_true(n <= sizeof(buf));
+	seen_reset();
+	assert_int_equal(umk_send(a, sd, buf, n, 0), (ssize_t)n);
+	return sd;
+}
+
+static void test_tail_loss_probe(void **state)
+{
+	(void)state;
+	struct rx r;
+	rx_open(&r, 41, 10 * MSS);        /* the initial window, exactly */
+	r.drops[0] = 9;                    /* the last segment, first time */
+	r.drops[1] = 0;
+	r.n_drops = 2;
+	uint64_t ms = rx_run(&r, 10 * MSS, 5000);
+	print_message("tail loss repaired in %llu ms\n", (unsigned long long)ms);
+	assert_int_equal(r.got, 10 * MSS);
+	assert_int_equal(counter(a, "TailLossProbes"), 1);
+	assert_int_equal(counter(a, "TailLossProbeRecoveries"), 1);
+	assert_int_equal(counter(a, "RetransmitTimeouts"), 0);
+	assert_true(ms < 500);             /* PTO = 2 SRTT + 200 ms, not the 1 s RTO */
+	sim_net_free(net);
+}
+
+static void test_lost_retransmission(void **state)
+{
+	(void)state;
+	struct rx r;
+	size_t n = 160 * MSS;            /* within the 256 KiB send buffer */
+	rx_open(&r, 42, n);
+	r.drops[0] = 3;                    /* segment 3 ... */
+	r.drops[1] = 0;
+	r.drops[2] = 3;                    /* ... and its fast retransmission */
+	r.drops[3] = 1;
+	r.n_drops = 4;
+	uint64_t ms = rx_run(&r, n, 10000);
+	print_message("lost retransmission repaired; %zu bytes in %llu ms\n", n,
+		      (unsigned long long)ms);
+	assert_int_equal(r.got, n);
+	assert_int_equal(r.arrivals[3], 3);
+	assert_true(counter(a, "FastRetransmits") >= 1);
+	assert_int_equal(counter(a, "LostRetransmitsDetected"), 1);
+	assert_int_equal(counter(a, "RetransmitTimeouts"), 0);
+	assert_true(ms < 500);
+	sim_net_free(net);
+}
+
+static void test_limited_transmit(void **state)
+{
+	(void)state;
+	struct rx r;
+	rx_open(&r, 43, 40 * MSS);
+	r.drops[0] = 0;                    /* the first segment of the window */
+	r.drops[1] = 0;
+	r.n_drops = 2;
+	/* only the first two segments after the loss arrive and are SACKed: two dup ACKs */
+	sim_run_for(net, 1);
+	int n = n_seen;
+	assert_true(n >= 10);
+	uint32_t top = 0;
+	for (int i = 0; i < n; i++)
+		top = seq_max(top, seen[i].seq + seen[i].payload_len);
+	assert_int_equal(top - r.base, 10 * MSS);    /* the initial window */
+	struct tcp_hdr_info segs[SEEN_MAX];
+	memcpy(segs, seen, (size_t)n * sizeof(segs[0]));
+	seen_reset();
+	for (int i = 1; i <= 2; i++) {
+		rx_add(&r, segs[i].seq, segs[i].seq + segs[i].payload_len);
+		rx_ack(&r);
+		sim_run_for(net, 2);
+	}
+	assert_int_equal(counter(a, "LimitedTransmits"), 2);
+	assert_int_equal(counter(a, "FastRetransmits"), 0);
+	/* each duplicate ACK let one new segment past cwnd */
+	int fresh = 0;
+	for (int i = 0; i < n_seen; i++)
+		if (seq_geq(seen[i].seq, r.base + 10 * MSS) && seen[i].payload_len)
+			fresh++;
+	assert_int_equal(fresh, 2);
+	sim_net_free(net);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tail_loss_probe),
+		cmocka_unit_test(test_lost_retransmission),
+		cmocka_unit_test(test_limited_transmit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
