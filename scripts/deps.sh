@@ -4,7 +4,7 @@
 # something is missing. Non-interactive; needs root to install.
 set -eu
 
-PKGS="build-essential cmake clang libcmocka-dev libssl-dev pkg-config
+PKGS="build-essential cmake clang libcmocka-dev libssl-dev zlib1g-dev pkg-config
 python3 python3-scapy python3-pytest python3-pytest-timeout
 iproute2 iputils-ping iputils-tracepath traceroute ndisc6 radvd tcpdump tshark
 thc-ipv6 ipv6toolkit valgrind procps coreutils

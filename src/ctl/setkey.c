@@ -392,6 +392,7 @@ struct sa_opts {
 	struct pfkey_sa2 sa2;
 	struct pfkey_lifetime hard, soft;
 	bool has_e, has_a;
+	uint32_t replay_packets;      /* -r above 255 bytes: SADB_X_EXT_SA_REPLAY */
 	uint8_t ekey[64], akey[64];
 	size_t ekeylen, akeylen;
 };
@@ -420,13 +421,19 @@ static int opt_number(struct parser *ps, uint64_t max, uint64_t *v, const char *
 	return 0;
 }
 
+/* 65536 packets, the largest window the SAD keeps (ipsec/replay.h IPSEC_REPLAY_MAX) */
+#define SETKEY_REPLAY_MAX_BYTES 8192
+
 static int opt_replay(struct parser *ps, struct sa_opts *o)
 {
 	uint64_t v;
-	/* KAME: the window in bytes of bitmap, carried in the 8-bit sadb_sa_replay */
-	if (opt_number(ps, 255, &v, "replay window size"))
+	/* setkey(8): the window in bytes of bitmap (8 packets a byte), carried in the 8-bit
+	 * sadb_sa_replay; a larger one goes in packets in FreeBSD's SADB_X_EXT_SA_REPLAY, up
+	 * to the SAD's 65536 packets */
+	if (opt_number(ps, SETKEY_REPLAY_MAX_BYTES, &v, "replay window size (bytes)"))
 		return -1;
-	o->sa.replay = (uint8_t)v;
+	o->sa.replay = (uint8_t)(v > 255 ? 255 : v);
+	o->replay_packets = v > 255 ? (uint32_t)v * 8 : 0;
 	return 0;
 }
 
@@ -578,6 +585,8 @@ static int st_add(struct parser *ps, uint8_t type)
 	if (o.ekeylen)
 		pfkey_emit_key(&b, SADB_EXT_KEY_ENCRYPT, o.ekey, (uint16_t)o.ekeylen);
 	pfkey_emit_sa2(&b, &o.sa2);
+	if (o.replay_packets)
+		pfkey_emit_sa_replay(&b, o.replay_packets);
 	r = finish(ps, &b);
 out:
 	explicit_bzero(&o, sizeof(o));

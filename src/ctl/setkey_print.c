@@ -97,7 +97,9 @@ int setkey_print_sa(FILE *f, const uint8_t *msg, size_t len, time_t mono_now, ti
 	else if (m.sa.auth)
 		fprintf(f, "\tA: %s\n", aname);
 	fprintf(f, "\tseq=0x%08x replay=%u flags=0x%08x state=%s\n",
-		PFKEY_HAS(&m, SADB_X_EXT_SA2) ? m.sa2.seq : 0, m.sa.replay, m.sa.flags,
+		PFKEY_HAS(&m, SADB_X_EXT_SA2) ? m.sa2.seq : 0,
+		/* in bytes, as -r takes it, also past the 8-bit field (FreeBSD's setkey) */
+		PFKEY_HAS(&m, SADB_X_EXT_SA_REPLAY) ? m.sa_replay / 8 : m.sa.replay, m.sa.flags,
 		m.sa.state < 4 ? states[m.sa.state] : "?");
 	const struct pfkey_lifetime *c = &m.life[0], *h = &m.life[1], *s = &m.life[2];
 	if (PFKEY_HAS(&m, SADB_EXT_LIFETIME_CURRENT)) {

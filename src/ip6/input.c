@@ -14,6 +14,7 @@
 #include "ip6/frag6.h"
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
+#include "ipsec/ipcomp.h"
 #include "ipsec/ipsec.h"
 #include "transport/tcp.h"
 #include "transport/transport.h"
@@ -226,6 +227,14 @@ static enum verdict ipsec_hdr(struct umk_stack *s, struct umk_pkt **pp, struct i
 	return r ? WALK_CONSUMED : WALK_ON;
 }
 
+/* IPComp (ipsec/ipcomp.c, RFC 3173 3.2): the payload decompressed at w->off */
+static enum verdict ipcomp_hdr(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
+			       struct walk *w)
+{
+	int r = ipcomp_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len);
+	return r ? WALK_CONSUMED : WALK_ON;
+}
+
 static const struct ext_handler {
 	uint8_t nxt;
 	enum verdict (*handle)(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
@@ -238,6 +247,7 @@ static const struct ext_handler {
 	{ IPPROTO6_NONE, no_next_header },
 	{ IPPROTO6_ESP, ipsec_hdr },
 	{ IPPROTO6_AH, ipsec_hdr },
+	{ IPPROTO6_IPCOMP, ipcomp_hdr },
 };
 
 bool ip6_hbh_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "ip6/ip6.h"
+#include "ipsec/ipcomp.h"
 #include "ipsec/ipsec_int.h"
+#include "ipsec/udpencap.h"
 #include "wire/ip6.h"
 #include "wire/ip6_const.h"
 
@@ -181,6 +183,9 @@ bool ipsec_input_check(struct umk_stack *s, struct umk_pkt *pkt, const struct ip
 			recs[n++] = &st->decap_sa[k];
 	if (!n && !st->head.n_policies[IPSEC_DIR_IN])
 		return false;  /* SAs exist, but this packet met none and no policy asks */
+	/* RFC 3948 3.2: ESP's UDP header is checked with what ESP carries (udpencap.c) */
+	if (!n && udpencap_spd_exempt(s, pkt, rx))
+		return false;
 	spd_pktsel(&ps, &rx->src, &rx->dst, rx->nxt, pkt->data, pkt->len);
 	int why = ipsec_in_verdict(s, &ps, recs, n);
 	if (!why)
@@ -234,8 +239,15 @@ static int no_sa(struct umk_stack *s, struct ipsec_policy *pol, const struct ips
 static int apply(struct umk_stack *s, struct ipsec_sa *sa, struct umk_pkt *pkt, uint8_t *nxt,
 		 const struct in6_addr *src, const struct in6_addr *dst)
 {
-	if (sa->proto == IPPROTO6_ESP)
-		return esp_output(s, sa, pkt, nxt);
+	if (sa->proto == IPPROTO6_ESP) {
+		int r = esp_output(s, sa, pkt, nxt);
+		/* RFC 3948 3.1: the UDP header goes outside ESP */
+		if (!r && sa->encap_type)
+			r = udpencap_output(s, sa, pkt, nxt, src, dst);
+		return r;
+	}
+	if (sa->proto == IPPROTO6_IPCOMP)
+		return ipcomp_output(s, sa, pkt, nxt);   /* RFC 3173 3: before ESP/AH */
 	return ah_output(s, sa, pkt, nxt, src, dst, 0);
 }
 

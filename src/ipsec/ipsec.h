@@ -35,7 +35,7 @@ enum ipsec_sa_state { SA_LARVAL = 0, SA_MATURE = 1, SA_DYING = 2, SA_DEAD = 3 };
 #define IPSEC_PROTO_ANY  255         /* selector upper-layer protocol wildcard (KAME) */
 #define IPSEC_PORT_ANY   0
 #define IPSEC_ICMP_ANY   0xffff
-#define IPSEC_MAX_REQ    2           /* AH and ESP on one policy (RFC 4301 4.5 bundles) */
+#define IPSEC_MAX_REQ    3           /* IPComp, ESP and AH on one policy (RFC 4301 4.5 bundles) */
 #define IPSEC_DEFAULT_REPLAY 64      /* RFC 4303 3.4.3: 32 MUST, 64 SHOULD be the default */
 
 /* RFC 2367 2.3.4 lifetimes; time in seconds since add/first use. 0 = no limit. */
@@ -81,7 +81,14 @@ struct ipsec_sa {
 	struct umk_timer soft_timer, hard_timer;
 	uint32_t pfkey_seq, pfkey_pid;/* the GETSPI/ACQUIRE exchange this SA answers */
 	uint32_t flags;               /* sadb_sa_flags as given */
+	/* RFC 3948 UDP encapsulation (PF_KEY SADB_X_EXT_NAT_T_*, udpencap.c); 0 = none */
+	uint8_t encap_type;
+	uint16_t encap_sport, encap_dport; /* host order: src's port, dst's port */
+	uint8_t natt_oa_present;      /* bit 0: natt_oa[0] (OAI), bit 1: natt_oa[1] (OAR) */
+	struct in6_addr natt_oa[2];   /* original addresses (RFC 3948 3.1.2), as given */
+	uint8_t calg;                 /* IPComp SAs: IPCOMP_ALG_* (ipcomp.c) */
 };
+
 
 struct ipsec_req {
 	uint8_t proto;                /* IPPROTO_ESP / IPPROTO_AH */
@@ -152,6 +159,10 @@ struct ipsec_state {
 	struct ipsec_in_sa in_sa[2];
 	struct ipsec_in_sa decap_sa[2];
 	int decap_depth;
+	uint32_t n_encap;             /* SAs with UDP encapsulation (udpencap.c's fast path) */
+	struct ipcomp_ctx *ipcomp;    /* deflate streams, made with the first IPComp SA */
+	uint32_t ipcomp_threshold;    /* smallest payload worth compressing (RFC 2394 2) */
+	uint32_t ipcomp_max_out;      /* largest decompressed payload taken (bomb guard) */
 };
 
 /* Inbound (dir IN) the check also runs while any SA exists: a packet an SA processed is

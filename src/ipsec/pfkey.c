@@ -98,9 +98,9 @@ static uint8_t proto_to_satype(uint8_t proto)
 
 static void sa_to_msg(struct pfkey_buf *b, const struct ipsec_sa *sa, bool keys)
 {
+	uint32_t window = sa->replay.size;
 	struct pfkey_sa psa = {
-		.spi = sa->spi, .replay = (uint8_t)(sa->replay.size / 8 > 255 ? 255 :
-						    sa->replay.size / 8),
+		.spi = sa->spi, .replay = (uint8_t)(window / 8 > 255 ? 255 : window / 8),
 		.state = sa->state, .auth = aalg_to(sa->auth), .encrypt = ealg_to(sa->enc),
 		.flags = sa->flags,
 	};
@@ -114,9 +114,12 @@ static void sa_to_msg(struct pfkey_buf *b, const struct ipsec_sa *sa, bool keys)
 				       sa->soft.usetime };
 	pfkey_emit_lifetime(b, SADB_EXT_LIFETIME_HARD, &hard);
 	pfkey_emit_lifetime(b, SADB_EXT_LIFETIME_SOFT, &soft);
-	struct pfkey_address a = { .prefixlen = 128, .addr = sa->src, .proto = IPSEC_ULPROTO_ANY };
+	/* the SA's own selectors travel in its address extensions (sa_from_msg) */
+	struct pfkey_address a = { .prefixlen = sa->sel.src_plen, .addr = sa->src,
+				   .proto = sa->sel.proto };
 	pfkey_emit_address(b, SADB_EXT_ADDRESS_SRC, &a);
 	a.addr = sa->dst;
+	a.prefixlen = sa->sel.dst_plen;
 	pfkey_emit_address(b, SADB_EXT_ADDRESS_DST, &a);
 	if (keys && sa->auth_key_len)
 		pfkey_emit_key(b, SADB_EXT_KEY_AUTH, sa->auth_key, sa->auth_key_len);
@@ -124,6 +127,9 @@ static void sa_to_msg(struct pfkey_buf *b, const struct ipsec_sa *sa, bool keys)
 		pfkey_emit_key(b, SADB_EXT_KEY_ENCRYPT, sa->enc_key, sa->enc_key_len);
 	struct pfkey_sa2 sa2 = { .mode = sa->mode, .reqid = sa->reqid };
 	pfkey_emit_sa2(b, &sa2);
+	/* a window the 8-bit byte count cannot say exactly, as FreeBSD reports it */
+	if (window / 8 > 255 || window % 8)
+		pfkey_emit_sa_replay(b, window);
 }
 
 static void send_msg(struct ctx *c, struct pfkey_buf *b)
@@ -176,11 +182,24 @@ static int sa_from_msg(struct ctx *c, struct ipsec_sa *t)
 	t->src = m->addr[0].addr;
 	t->dst = m->addr[1].addr;
 	t->state = SA_MATURE;
+	/* RFC 4301 4.4.2 and 5.2 step 4: the address extensions' prefixes and protocol are
+	 * the SA's own selectors, as Linux reads them (prefix 0: the whole address) */
+	const struct pfkey_address *as = &m->addr[0], *ad = &m->addr[1];
+	t->sel = (struct ipsec_selector){
+		.src = as->addr, .dst = ad->addr,
+		.src_plen = as->prefixlen ? as->prefixlen : 128,
+		.dst_plen = ad->prefixlen ? ad->prefixlen : 128,
+		.proto = as->proto ? as->proto : IPSEC_PROTO_ANY,
+		.sport = as->port, .dport = ad->port,
+		.icmp_type = IPSEC_ICMP_ANY, .icmp_code = IPSEC_ICMP_ANY,
+	};
 	t->flags = m->sa.flags;
 	t->esn = m->sa.flags & SADB_X_SAFLAGS_ESN;
 	/* KAME: the window size is in bytes of bitmap; 0 turns anti-replay off, which
-	 * RFC 4303 3.4.3 expects with manual keys */
-	t->replay.size = (uint32_t)m->sa.replay * 8;
+	 * RFC 4303 3.4.3 expects with manual keys. FreeBSD's SADB_X_EXT_SA_REPLAY gives
+	 * larger windows in packets and then overrides it (sa_check bounds it). */
+	t->replay.size = PFKEY_HAS(m, SADB_X_EXT_SA_REPLAY) ? m->sa_replay :
+			 (uint32_t)m->sa.replay * 8;
 	if (PFKEY_HAS(m, SADB_X_EXT_SA2)) {
 		t->mode = m->sa2.mode;
 		t->reqid = m->sa2.reqid;

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipsec/ipcomp.h"
 #include "ipsec/ipsec.h"
+#include "ipsec/udpencap.h"
 #include "wire/esp.h"
 #include "wire/ip6_const.h"
 
@@ -36,6 +38,8 @@ int ipsec_init(struct umk_stack *s)
 	st->replay_window = IPSEC_DEFAULT_REPLAY;
 	st->acquire_hold = true;
 	st->nd_bypass = true;
+	st->ipcomp_threshold = IPCOMP_DEFLATE_MIN;
+	st->ipcomp_max_out = IP6_MAX_PAYLOAD;
 	st->next_policy_id = 1;
 	s->ipsec = st;
 	return 0;
@@ -48,6 +52,7 @@ void ipsec_fini(struct umk_stack *s)
 		return;
 	spd_flush(s);
 	sad_flush(s, 0);
+	ipcomp_ctx_fini(s);
 	free(st->spi_hash);
 	free(st);
 	s->ipsec = NULL;
@@ -157,6 +162,10 @@ struct ipsec_sa *sad_lookup(struct umk_stack *s, uint32_t spi, const struct in6_
 
 static int sa_check(const struct ipsec_sa *t)
 {
+	if (t->proto == IPPROTO6_IPCOMP)   /* RFC 3173 associations (ipcomp.c) */
+		return t->mode > IPSEC_MODE_TUNNEL ? -EINVAL : ipcomp_sa_check(t);
+	if (udpencap_sa_check(t))
+		return -EINVAL;
 	if (t->proto != IPPROTO6_ESP && t->proto != IPPROTO6_AH)
 		return -EINVAL;
 	if (t->mode > IPSEC_MODE_TUNNEL || t->spi <= ESP_SPI_RESERVED)
@@ -198,6 +207,11 @@ static int sa_set_keys(struct ipsec_sa *sa, const struct ipsec_sa *t)
 
 	if (t->state == SA_LARVAL)
 		return 0;
+	if (t->proto == IPPROTO6_IPCOMP) {
+		sa->calg = t->calg;          /* no keys, no replay window (RFC 3173 2.2) */
+		sa->state = SA_MATURE;
+		return 0;
+	}
 	r = ipsec_crypto_new(t->enc, t->enc_key, t->enc_key_len, t->auth, t->auth_key,
 			     t->auth_key_len, &c);
 	if (r)
@@ -234,6 +248,8 @@ int sad_add(struct umk_stack *s, const struct ipsec_sa *t, struct ipsec_sa **out
 		COUNT(s, IPSEC_SA_LIMIT);
 		return -ENOSPC;
 	}
+	if (t->proto == IPPROTO6_IPCOMP && (r = ipcomp_ctx_init(s)))
+		return r;                    /* deflate streams, once: the data path never allocates */
 	struct ipsec_sa *sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return -ENOMEM;
@@ -250,6 +266,11 @@ int sad_add(struct umk_stack *s, const struct ipsec_sa *t, struct ipsec_sa **out
 	sa->flags = t->flags;
 	sa->pfkey_seq = t->pfkey_seq;
 	sa->pfkey_pid = t->pfkey_pid;
+	sa->encap_type = t->encap_type;
+	sa->encap_sport = t->encap_sport;
+	sa->encap_dport = t->encap_dport;
+	sa->natt_oa_present = t->natt_oa_present;
+	memcpy(sa->natt_oa, t->natt_oa, sizeof(sa->natt_oa));
 	sa->add_time = s->now;
 	timer_init(&sa->soft_timer, soft_timer_fn);
 	timer_init(&sa->hard_timer, hard_timer_fn);
@@ -264,6 +285,7 @@ int sad_add(struct umk_stack *s, const struct ipsec_sa *t, struct ipsec_sa **out
 	sa->next = st->sas;
 	st->sas = sa;
 	st->head.n_sas = ++st->n_sas;
+	st->n_encap += sa->encap_type != 0;
 	st->sa_gen++;
 	arm_lifetimes(s, sa);
 	if (out)
@@ -290,6 +312,12 @@ int sad_update(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_sa *
 	sa->flags = t->flags;
 	sa->src = t->src;
 	sa_set_sel(sa, t);
+	s->ipsec->n_encap += (t->encap_type != 0) - (sa->encap_type != 0);
+	sa->encap_type = t->encap_type;
+	sa->encap_sport = t->encap_sport;
+	sa->encap_dport = t->encap_dport;
+	sa->natt_oa_present = t->natt_oa_present;
+	memcpy(sa->natt_oa, t->natt_oa, sizeof(sa->natt_oa));
 	s->ipsec->sa_gen++;
 	timer_cancel(s, &sa->soft_timer);
 	timer_cancel(s, &sa->hard_timer);
@@ -314,6 +342,7 @@ void sad_delete(struct umk_stack *s, struct ipsec_sa *sa)
 			break;
 		}
 	st->head.n_sas = --st->n_sas;
+	st->n_encap -= sa->encap_type != 0;
 	st->sa_gen++;              /* invalidates every policy's cached SA */
 	timer_cancel(s, &sa->soft_timer);
 	timer_cancel(s, &sa->hard_timer);
@@ -351,7 +380,7 @@ struct ipsec_sa *sad_find_out(struct umk_stack *s, const struct ipsec_req *req,
 {
 	struct ipsec_sa *best = NULL;
 	for (struct ipsec_sa *sa = s->ipsec->sas; sa; sa = sa->next) {
-		if (sa->proto != req->proto || !sa->crypto ||
+		if (sa->proto != req->proto || (!sa->crypto && sa->proto != IPPROTO6_IPCOMP) ||
 		    (sa->state != SA_MATURE && sa->state != SA_DYING))
 			continue;
 		if (sa->mode != IPSEC_MODE_ANY && req->mode != IPSEC_MODE_ANY &&
@@ -375,6 +404,9 @@ uint32_t sad_alloc_spi(struct umk_stack *s, const struct in6_addr *dst, uint8_t 
 {
 	if (min <= ESP_SPI_RESERVED)
 		min = ESP_SPI_RESERVED + 1;
+	/* RFC 3173 3.3: a CPI we choose is a negotiated one, 256-61439 */
+	if (proto == IPPROTO6_IPCOMP && max >= IPCOMP_CPI_PRIVATE_MIN)
+		max = IPCOMP_CPI_PRIVATE_MIN - 1;
 	if (max < min)
 		return 0;
 	for (int tries = 0; tries < 64; tries++) {

@@ -14,6 +14,7 @@
 #include "ipsec/ipsec.h"
 #include "wire/icmp6.h"
 #include "wire/ip6_const.h"
+#include "wire/ipcomp.h"
 
 static bool sel_equal(const struct ipsec_selector *a, const struct ipsec_selector *b)
 {
@@ -40,7 +41,8 @@ static int policy_check(const struct ipsec_policy *t)
 		return -EINVAL;
 	for (int i = 0; i < t->n_req; i++) {
 		const struct ipsec_req *q = &t->req[i];
-		if (q->proto != IPPROTO6_ESP && q->proto != IPPROTO6_AH)
+		if (q->proto != IPPROTO6_ESP && q->proto != IPPROTO6_AH &&
+		    q->proto != IPPROTO6_IPCOMP)
 			return -EINVAL;
 		if (q->mode != IPSEC_MODE_TRANSPORT && q->mode != IPSEC_MODE_TUNNEL)
 			return -EINVAL;

@@ -145,12 +145,19 @@ static int ext_policy(struct pfkey_msg *m, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* sadb_x_sa_replay (FreeBSD): the window in packets */
+static int ext_sa_replay(struct pfkey_msg *m, const uint8_t *p, size_t len)
+{
+	m->sa_replay = get32(p + 4);
+	return 0;
+}
+
 static int ext_opaque(struct pfkey_msg *m, const uint8_t *p, size_t len) { return 0; }
 
 static const struct ext_row {
 	uint16_t min_len, max_len;    /* bytes, header included; 0 max = unbounded */
 	int (*parse)(struct pfkey_msg *m, const uint8_t *p, size_t len);
-} ext_rows[SADB_EXT_MAX + 1] = {
+} ext_rows[PFKEY_EXT_LAST + 1] = {
 	[SADB_EXT_SA] = { 16, 16, ext_sa },
 	[SADB_EXT_LIFETIME_CURRENT] = { 32, 32, ext_lifetime },
 	[SADB_EXT_LIFETIME_HARD] = { 32, 32, ext_lifetime },
@@ -170,6 +177,7 @@ static const struct ext_row {
 	[SADB_X_EXT_KMPRIVATE] = { 8, 0, ext_opaque },
 	[SADB_X_EXT_POLICY] = { 16, 0, ext_policy },
 	[SADB_X_EXT_SA2] = { 16, 16, ext_sa2 },
+	[SADB_X_EXT_SA_REPLAY] = { 8, 8, ext_sa_replay },
 };
 
 int pfkey_parse(const uint8_t *p, size_t len, struct pfkey_msg *m)
@@ -193,7 +201,8 @@ int pfkey_parse(const uint8_t *p, size_t len, struct pfkey_msg *m)
 			return -EINVAL;
 		size_t elen = (size_t)get16(p + off) * PFKEY_ALIGN;
 		uint16_t type = get16(p + off + 2);
-		if (elen == 0 || elen > len - off || type == 0 || type > SADB_EXT_MAX)
+		if (elen == 0 || elen > len - off || type == 0 || type > PFKEY_EXT_LAST ||
+		    !ext_rows[type].parse)
 			return -EINVAL;
 		const struct ext_row *row = &ext_rows[type];
 		if (elen < row->min_len || (row->max_len && elen > row->max_len))
@@ -378,6 +387,13 @@ void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max)
 		return;
 	put32(q + 4, min);
 	put32(q + 8, max);
+}
+
+void pfkey_emit_sa_replay(struct pfkey_buf *b, uint32_t packets)
+{
+	uint8_t *q = ext(b, SADB_X_EXT_SA_REPLAY, 8);
+	if (q)
+		put32(q + 4, packets);
 }
 
 int pfkey_finish(struct pfkey_buf *b)

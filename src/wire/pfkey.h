@@ -38,6 +38,12 @@ enum {
 	SADB_X_EXT_SA2, SADB_EXT_MAX = SADB_X_EXT_SA2
 };
 
+/* FreeBSD's sadb_x_sa_replay: the window in packets, for windows above the 2040 that
+ * sadb_sa_replay (8 bits, in bytes of bitmap, KAME) can say. Beyond SADB_EXT_MAX, which
+ * counts the contiguous types; PFKEY_EXT_LAST is the highest type parsed. */
+#define SADB_X_EXT_SA_REPLAY 26
+#define PFKEY_EXT_LAST SADB_X_EXT_SA_REPLAY
+
 /* RFC 2367 2.3.3 */
 #define SADB_SATYPE_UNSPEC 0
 #define SADB_SATYPE_AH     2
@@ -138,6 +144,7 @@ struct pfkey_msg {
 	uint32_t spi_min, spi_max;
 	struct pfkey_sa2 sa2;
 	struct pfkey_policy policy;
+	uint32_t sa_replay;           /* SADB_X_EXT_SA_REPLAY: packets */
 };
 
 #define PFKEY_HAS(m, ext) (((m)->present >> (ext)) & 1)
@@ -166,6 +173,8 @@ void pfkey_emit_policy(struct pfkey_buf *b, const struct pfkey_policy *pol);
 void pfkey_emit_supported(struct pfkey_buf *b, uint16_t type, const struct pfkey_alg *algs,
 			  int n);
 void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max);
+/* SADB_X_EXT_SA_REPLAY with a window of `packets`. */
+void pfkey_emit_sa_replay(struct pfkey_buf *b, uint32_t packets);
 /* Writes the total length into the base header: the message length, or -ENOBUFS. */
 int pfkey_finish(struct pfkey_buf *b);
 

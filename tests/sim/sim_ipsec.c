@@ -647,6 +647,113 @@ static void test_gateway(void **state)
 	sim_net_free(net);
 }
 
+/* ---- lifetimes by packets and bytes (RFC 4301 4.4.2.1, RFC 2367 3.1.8) ---- */
+
+struct expire_log {
+	int n;
+	struct { uint32_t spi; bool hard; uint32_t packets; uint64_t bytes; } e[8];
+};
+
+static void on_expire(void *ctx, const void *msg, size_t len)
+{
+	struct expire_log *l = ctx;
+	struct pfkey_msg m;
+	assert_int_equal(pfkey_parse(msg, len, &m), 0);
+	if (m.base.type != SADB_EXPIRE || l->n == 8)
+		return;
+	bool hard = PFKEY_HAS(&m, SADB_EXT_LIFETIME_HARD);
+	const struct pfkey_lifetime *lt = &m.life[hard ? 1 : 2];
+	l->e[l->n].spi = m.sa.spi;
+	l->e[l->n].hard = hard;
+	l->e[l->n].packets = lt->allocations;
+	l->e[l->n].bytes = lt->bytes;
+	l->n++;
+}
+
+static int update_sa_lifetimes(struct umk_stack *s, uint32_t spi, const struct in6_addr *src,
+			       const struct in6_addr *dst, const struct pfkey_lifetime *soft,
+			       const struct pfkey_lifetime *hard)
+{
+	uint8_t buf[1024], key[128];
+	struct pfkey_buf bf;
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_UPDATE, .satype = SADB_SATYPE_ESP, .seq = 4 };
+	pfkey_emit_base(&bf, &h);
+	struct pfkey_sa sa = { .spi = spi, .replay = 8, .state = SADB_SASTATE_MATURE,
+			       .encrypt = SADB_X_EALG_AES_GCM_ICV16 };
+	pfkey_emit_sa(&bf, &sa);
+	struct pfkey_address ad = { .proto = 255, .prefixlen = 128, .addr = *src };
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_SRC, &ad);
+	ad.addr = *dst;
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_DST, &ad);
+	for (int i = 0; i < (int)sizeof(key); i++)
+		key[i] = (uint8_t)(spi + i);      /* add_sa's keys */
+	pfkey_emit_key(&bf, SADB_EXT_KEY_ENCRYPT, key, 20);
+	struct pfkey_sa2 sa2 = { .mode = 1 };
+	pfkey_emit_sa2(&bf, &sa2);
+	pfkey_emit_lifetime(&bf, SADB_EXT_LIFETIME_SOFT, soft);
+	pfkey_emit_lifetime(&bf, SADB_EXT_LIFETIME_HARD, hard);
+	return pfkey(s, &bf);
+}
+
+/* A's outbound SA lives 3 (soft) / 5 (hard) packets, its inbound SA 100 / 250 bytes of
+ * ESP payload (68 bytes per echo reply: 64 + 2 trailer + 2 padding). The EXPIREs reach
+ * A's REGISTERed listener in order, each with the limit it hit; a hard limit ends the SA
+ * and its traffic. */
+static void test_lifetimes_packets_bytes(void **state)
+{
+	struct expire_log l = { 0 };
+	two_stacks();
+	protect_pair(SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8);
+	ipsec_set_listener(a, on_expire, &l);
+	struct pfkey_buf bf;
+	uint8_t buf[64];
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_REGISTER, .satype = SADB_SATYPE_ESP };
+	pfkey_emit_base(&bf, &h);
+	assert_int_equal(pfkey(a, &bf), 0);
+	struct pfkey_lifetime soft = { .allocations = 3 }, hard = { .allocations = 5 };
+	assert_int_equal(update_sa_lifetimes(a, 0x1000, &addr_a, &addr_b, &soft, &hard), 0);
+	soft = (struct pfkey_lifetime){ .bytes = 100 };
+	hard = (struct pfkey_lifetime){ .bytes = 250 };
+	assert_int_equal(update_sa_lifetimes(a, 0x2000, &addr_b, &addr_a, &soft, &hard), 0);
+
+	assert_int_equal(ping(1, 56), 1);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(ping(1, 56), 1);         /* inbound: 136 bytes >= 100: soft */
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.e[0].spi, 0x2000);
+	assert_false(l.e[0].hard);
+	assert_int_equal(l.e[0].bytes, 100);
+	assert_int_equal(ping(1, 56), 1);         /* outbound: 3 packets: soft */
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.e[1].spi, 0x1000);
+	assert_false(l.e[1].hard);
+	assert_int_equal(l.e[1].packets, 3);
+	assert_int_equal(a->counters[CNT_IPSEC_SOFT_EXPIRES], 2);
+	/* soft: the SAs are DYING but still carry traffic */
+	uint64_t hexp = a->counters[CNT_IPSEC_DROP_HARD_EXPIRED];
+	assert_int_equal(ping(1, 56), 0);         /* the reply: 272 bytes > 250: hard */
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.e[2].spi, 0x2000);
+	assert_true(l.e[2].hard);
+	assert_int_equal(l.e[2].bytes, 250);
+	assert_int_equal(a->counters[CNT_IPSEC_DROP_HARD_EXPIRED], hexp + 1);
+	assert_int_equal(a->ipsec->n_sas, 1);
+	assert_int_equal(ping(1, 56), 0);         /* 5th packet out; no inbound SA for the reply */
+	assert_int_equal(l.n, 3);
+	assert_int_equal(ping(1, 56), 0);         /* 6th > 5: hard, the request is dropped */
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.e[3].spi, 0x1000);
+	assert_true(l.e[3].hard);
+	assert_int_equal(l.e[3].packets, 5);
+	assert_int_equal(a->counters[CNT_IPSEC_DROP_HARD_EXPIRED], hexp + 2);
+	assert_int_equal(a->counters[CNT_IPSEC_HARD_EXPIRES], 2);
+	assert_int_equal(a->ipsec->n_sas, 0);
+	assert_int_equal(b->counters[CNT_ESP_IN_OK], 5);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_spoofed_source_transport),
 		cmocka_unit_test(test_tunnel_inner_outside_policy),
 		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_lifetimes_packets_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

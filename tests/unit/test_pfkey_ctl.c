@@ -522,6 +522,195 @@ static void test_client_library(void **state)
 	rmdir(dir);
 }
 
+/* ---- message types through pfkey_handle, as a key daemon uses them ---- */
+
+/* The last reply pfkey_handle gave, parsed (its bytes kept for the pointers in m). */
+struct last {
+	int n;
+	uint8_t buf[4096];
+	struct pfkey_msg m;
+};
+
+static void on_last(void *ctx, const void *msg, size_t len)
+{
+	struct last *l = ctx;
+	assert_true(len <= sizeof(l->buf));
+	memcpy(l->buf, msg, len);
+	assert_int_equal(pfkey_parse(l->buf, len, &l->m), 0);
+	l->n++;
+}
+
+/* Sends b's message; the reply's errno (0 = accepted), one reply expected. */
+static int handle(struct umk_stack *s, struct pfkey_buf *b, struct last *l)
+{
+	int n = pfkey_finish(b);
+	assert_true(n > 0);
+	l->n = 0;
+	pfkey_handle(s, b->p, (size_t)n, on_last, l);
+	assert_int_equal(l->n, 1);
+	return l->m.base.err;
+}
+
+static int handle_text(struct umk_stack *s, const char *text, struct last *l)
+{
+	uint8_t msg[1024];
+	size_t len = msg_of(text, msg);
+	l->n = 0;
+	pfkey_handle(s, msg, len, on_last, l);
+	assert_int_equal(l->n, 1);
+	return l->m.base.err;
+}
+
+static void sa_head(struct pfkey_buf *b, uint8_t *buf, size_t cap, uint8_t type, uint32_t seq,
+		    const char *src, const char *dst)
+{
+	struct pfkey_base h = { .type = type, .satype = SADB_SATYPE_ESP, .seq = seq, .pid = 42 };
+	struct pfkey_address a = { .prefixlen = 128, .proto = 255 };
+	pfkey_buf_init(b, buf, cap);
+	pfkey_emit_base(b, &h);
+	inet_pton(AF_INET6, src, &a.addr);
+	pfkey_emit_address(b, SADB_EXT_ADDRESS_SRC, &a);
+	inet_pton(AF_INET6, dst, &a.addr);
+	pfkey_emit_address(b, SADB_EXT_ADDRESS_DST, &a);
+}
+
+/* RFC 2367 3.1.1, 3.1.2, 3.1.4: GETSPI makes a LARVAL SA, UPDATE completes it, DELETE
+ * removes it; each answer echoes the request's seq and pid. */
+static void test_getspi_update_delete(void **state)
+{
+	struct umk_stack *s = ((struct fx *)*state)->s;
+	struct last l;
+	uint8_t buf[1024];
+	struct pfkey_buf b;
+	struct in6_addr dst;
+	inet_pton(AF_INET6, "2001:db8::2", &dst);
+
+	/* a range of reserved SPIs only (RFC 4303 2.1): nothing to give */
+	sa_head(&b, buf, sizeof(buf), SADB_GETSPI, 11, "2001:db8::1", "2001:db8::2");
+	pfkey_emit_spirange(&b, 1, 255);
+	assert_int_equal(handle(s, &b, &l), EEXIST);
+	assert_int_equal(s->ipsec->n_sas, 0);
+
+	sa_head(&b, buf, sizeof(buf), SADB_GETSPI, 12, "2001:db8::1", "2001:db8::2");
+	pfkey_emit_spirange(&b, 0x2000, 0x2000);
+	assert_int_equal(handle(s, &b, &l), 0);
+	assert_int_equal(l.m.base.type, SADB_GETSPI);
+	assert_int_equal(l.m.base.seq, 12);
+	assert_int_equal(l.m.base.pid, 42);
+	assert_true(PFKEY_HAS(&l.m, SADB_EXT_SA));
+	assert_int_equal(l.m.sa.spi, 0x2000);
+	assert_int_equal(l.m.sa.state, SADB_SASTATE_LARVAL);
+	struct ipsec_sa *sa = sad_lookup(s, 0x2000, &dst, IPPROTO_ESP);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, SA_LARVAL);
+	assert_null(sa->crypto);
+	/* the same single SPI again: taken */
+	sa_head(&b, buf, sizeof(buf), SADB_GETSPI, 13, "2001:db8::1", "2001:db8::2");
+	pfkey_emit_spirange(&b, 0x2000, 0x2000);
+	assert_int_equal(handle(s, &b, &l), EEXIST);
+
+	/* UPDATE completes it (keys, window from FreeBSD's extension) */
+	sa_head(&b, buf, sizeof(buf), SADB_UPDATE, 14, "2001:db8::1", "2001:db8::2");
+	struct pfkey_sa psa = { .spi = 0x2000, .replay = 255, .state = SADB_SASTATE_MATURE,
+				.encrypt = SADB_X_EALG_AES_GCM_ICV16 };
+	pfkey_emit_sa(&b, &psa);
+	static const uint8_t key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					 17, 18, 19, 20 };
+	pfkey_emit_key(&b, SADB_EXT_KEY_ENCRYPT, key, 20);
+	pfkey_emit_sa_replay(&b, 4096);
+	assert_int_equal(handle(s, &b, &l), 0);
+	assert_int_equal(l.m.base.type, SADB_UPDATE);
+	assert_false(PFKEY_HAS(&l.m, SADB_EXT_KEY_ENCRYPT));   /* 3.1.2: no keys back */
+	sa = sad_lookup(s, 0x2000, &dst, IPPROTO_ESP);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, SA_MATURE);
+	assert_non_null(sa->crypto);
+	assert_int_equal(sa->replay.size, 4096);
+	assert_true(PFKEY_HAS(&l.m, SADB_X_EXT_SA_REPLAY));
+	assert_int_equal(l.m.sa_replay, 4096);
+	assert_int_equal(l.m.sa.replay, 255);
+
+	/* UPDATE of an SA that does not exist; a window past the SAD's 65536 */
+	sa_head(&b, buf, sizeof(buf), SADB_UPDATE, 15, "2001:db8::1", "2001:db8::2");
+	psa.spi = 0x2001;
+	pfkey_emit_sa(&b, &psa);
+	pfkey_emit_key(&b, SADB_EXT_KEY_ENCRYPT, key, 20);
+	assert_int_equal(handle(s, &b, &l), ENOENT);
+	sa_head(&b, buf, sizeof(buf), SADB_ADD, 16, "2001:db8::1", "2001:db8::2");
+	pfkey_emit_sa(&b, &psa);
+	pfkey_emit_key(&b, SADB_EXT_KEY_ENCRYPT, key, 20);
+	pfkey_emit_sa_replay(&b, 65537);
+	assert_int_equal(handle(s, &b, &l), EINVAL);
+	assert_null(sad_lookup(s, 0x2001, &dst, IPPROTO_ESP));
+	/* setkey's -r 8192 (bytes) is the largest: 65536 packets */
+	assert_int_equal(handle_text(s, "add 2001:db8::1 2001:db8::2 esp 0x2002 -r 8192 "
+				     "-E aes-gcm-16 0x0102030405060708090a0b0c0d0e0f1011121314;",
+				     &l), 0);
+	assert_int_equal(sad_lookup(s, 0x2002, &dst, IPPROTO_ESP)->replay.size, 65536);
+
+	/* DELETE, then DELETE again */
+	sa_head(&b, buf, sizeof(buf), SADB_DELETE, 17, "2001:db8::1", "2001:db8::2");
+	psa.spi = 0x2000;
+	pfkey_emit_sa(&b, &psa);
+	assert_int_equal(handle(s, &b, &l), 0);
+	assert_int_equal(l.m.base.type, SADB_DELETE);
+	assert_int_equal(l.m.sa.spi, 0x2000);
+	assert_null(sad_lookup(s, 0x2000, &dst, IPPROTO_ESP));
+	assert_int_equal(handle(s, &b, &l), ESRCH);
+	assert_int_equal(s->ipsec->n_sas, 1);
+}
+
+/* KAME's SPDGET and SPDDELETE2 name a policy by the id SPDADD answered with. */
+static void test_spdget_spddelete2(void **state)
+{
+	struct umk_stack *s = ((struct fx *)*state)->s;
+	struct last l;
+	uint8_t buf[256];
+	struct pfkey_buf b;
+
+	assert_int_equal(handle_text(s, "spdadd 2001:db8:1::/48 2001:db8:2::/48 tcp -P in ipsec "
+				     "esp/tunnel/2001:db8::a-2001:db8::b/unique:5;", &l), 0);
+	uint32_t id = l.m.policy.id;
+	assert_true(id != 0);
+	assert_int_equal(handle_text(s, "spdadd 2001:db8::1 2001:db8::2 any -P out discard;", &l),
+			 0);
+	uint32_t other = l.m.policy.id;
+	assert_true(other != id);
+
+	struct pfkey_base h = { .type = SADB_X_SPDGET, .seq = 21 };
+	struct pfkey_policy pp = { .type = IPSEC_POLICY_IPSEC, .dir = IPSEC_DIR_INBOUND, .id = id };
+	pfkey_buf_init(&b, buf, sizeof(buf));
+	pfkey_emit_base(&b, &h);
+	pfkey_emit_policy(&b, &pp);
+	assert_int_equal(handle(s, &b, &l), 0);
+	assert_int_equal(l.m.base.type, SADB_X_SPDGET);
+	assert_int_equal(l.m.base.seq, 21);
+	assert_int_equal(l.m.policy.id, id);
+	assert_int_equal(l.m.policy.dir, IPSEC_DIR_INBOUND);
+	assert_int_equal(l.m.policy.type, IPSEC_POLICY_IPSEC);
+	assert_int_equal(l.m.policy.n_req, 1);
+	assert_int_equal(l.m.policy.req[0].reqid, 5);
+	assert_int_equal(l.m.addr[0].prefixlen, 48);
+	assert_int_equal(l.m.addr[0].proto, IPPROTO_TCP);
+	assert_non_null(spd_get_id(s, id));
+
+	h.type = SADB_X_SPDDELETE2;
+	pfkey_buf_init(&b, buf, sizeof(buf));
+	pfkey_emit_base(&b, &h);
+	pfkey_emit_policy(&b, &pp);
+	assert_int_equal(handle(s, &b, &l), 0);
+	assert_int_equal(l.m.base.type, SADB_X_SPDDELETE2);
+	assert_int_equal(l.m.policy.id, id);
+	assert_null(spd_get_id(s, id));
+	assert_non_null(spd_get_id(s, other));         /* only that one */
+	assert_int_equal(handle(s, &b, &l), ENOENT);
+	h.type = SADB_X_SPDGET;
+	pfkey_buf_init(&b, buf, sizeof(buf));
+	pfkey_emit_base(&b, &h);
+	pfkey_emit_policy(&b, &pp);
+	assert_int_equal(handle(s, &b, &l), ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +719,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_promisc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump_multi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_getspi_update_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spdget_spddelete2, setup, teardown),
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_client_library),
 	};

@@ -61,6 +61,8 @@ static void describe(const uint8_t *msg, size_t len, char *out, size_t cap)
 		    (unsigned long long)m.life[2].bytes);
 	if (PFKEY_HAS(&m, SADB_X_EXT_SA2))
 		ADD(" mode=%u reqid=%u", m.sa2.mode, m.sa2.reqid);
+	if (PFKEY_HAS(&m, SADB_X_EXT_SA_REPLAY))
+		ADD(" window=%u", m.sa_replay);
 	if (PFKEY_HAS(&m, SADB_X_EXT_POLICY)) {
 		ADD(" dir=%u type=%u prio=%u", m.policy.dir, m.policy.type, m.policy.priority);
 		for (int i = 0; i < m.policy.n_req; i++) {
@@ -95,6 +97,20 @@ static const struct ok_case {
 	  "ADD sat=3 spi=0x1001 e=12 a=5 r=8 2001:db8::2/128[0]>2001:db8::1/128[0] p=255 "
 	  "ek=128:00 ak=256:ff hard=3600s/100000B soft=3000s/90000B mode=2 reqid=7",
 	  SETKEY_SEND },
+	/* replay windows past the 8-bit byte count: 512 bytes = 4096 packets, up to 8192 bytes
+	 * = 65536 packets in FreeBSD's SADB_X_EXT_SA_REPLAY; 255 bytes still fit the field */
+	{ "add 2001:db8::1 2001:db8::2 esp 0x1002 -r 512 -E aes-gcm-16 "
+	  "0x0102030405060708090a0b0c0d0e0f1011121314;"
+	  "add 2001:db8::1 2001:db8::2 esp 0x1003 -r 8192 -E aes-gcm-16 "
+	  "0x0102030405060708090a0b0c0d0e0f1011121314;"
+	  "add 2001:db8::1 2001:db8::2 esp 0x1004 -r 255 -E aes-gcm-16 "
+	  "0x0102030405060708090a0b0c0d0e0f1011121314;",
+	  "ADD sat=3 spi=0x1002 e=20 a=0 r=255 2001:db8::1/128[0]>2001:db8::2/128[0] p=255 "
+	  "ek=160:01 mode=0 reqid=0 window=4096\n"
+	  "ADD sat=3 spi=0x1003 e=20 a=0 r=255 2001:db8::1/128[0]>2001:db8::2/128[0] p=255 "
+	  "ek=160:01 mode=0 reqid=0 window=65536\n"
+	  "ADD sat=3 spi=0x1004 e=20 a=0 r=255 2001:db8::1/128[0]>2001:db8::2/128[0] p=255 "
+	  "ek=160:01 mode=0 reqid=0", SETKEY_SEND },
 	/* quoted-string keys, AH with HMAC-SHA-1, ports on SA addresses */
 	{ "add 2001:db8::1[500] 2001:db8::2[4500] ah 300 -A hmac-sha1 \"12345678901234567890\";",
 	  "ADD sat=2 spi=0x12c e=0 a=3 r=0 2001:db8::1/128[500]>2001:db8::2/128[4500] p=255 "
@@ -209,6 +225,8 @@ static const struct err_case {
 	{ "add 2001:db8::1 2001:db8::2 esp-old 0x1000;", "t:1: esp-old: RFC 1827" },
 	{ "add 2001:db8::1 2001:db8::2 ipcomp 0x1000 -C deflate;", "t:1: ipcomp: IPComp" },
 	{ "add 2001:db8::1 2001:db8::2 esp 0x1000 -m beet;", "t:1: unknown mode \"beet\"" },
+	{ "add 2001:db8::1 2001:db8::2 esp 0x1000 -r 8193;",
+	  "t:1: \"8193\": bad replay window size (bytes)" },
 	{ "add 2001:db8::1 2001:db8::2 esp 0x1000 -f zero-pad;", "t:1: -f padding" },
 	{ "add 2001:db8::1 2001:db8::2 esp 0x1000 -E aes-cbc 0x0g;", "t:1: key has a character" },
 	{ "add 2001:db8::1 2001:db8::2 esp 0x1000 -E aes-cbc 0x123;", "t:1: key has an odd" },
@@ -345,6 +363,7 @@ static void test_print_sa(void **state)
 	pfkey_emit_address(&b, SADB_EXT_ADDRESS_DST, &a);
 	pfkey_emit_key(&b, SADB_EXT_KEY_ENCRYPT, key, 20);
 	pfkey_emit_sa2(&b, &sa2);
+	pfkey_emit_sa_replay(&b, 4096);   /* the window -r 512 asked for, in packets */
 	int n = pfkey_finish(&b), r;
 	assert_true(n > 0);
 	char *s = print_to_string(print_sa_fixed, buf, (size_t)n, &r);
@@ -353,7 +372,7 @@ static void test_print_sa(void **state)
 		"2001:db8::1 2001:db8::2\n",
 		"\tesp mode=transport spi=4096(0x00001000) reqid=3(0x00000003)\n",
 		"\tE: aes-gcm-16  01020304 05060708 090a0b0c 0d0e0f10 11121314\n",
-		"\tseq=0x00000000 replay=0 flags=0x00000000 state=mature\n",
+		"\tseq=0x00000000 replay=512 flags=0x00000000 state=mature\n",
 		"\tdiff: 10(s)\thard: 3600(s)\tsoft: 3000(s)\n",
 		"\tcurrent: 640(bytes)\thard: 0(bytes)\tsoft: 0(bytes)\n",
 		"\tallocated: 5\thard: 0\tsoft: 0\n",

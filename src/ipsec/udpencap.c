@@ -1,0 +1,178 @@
+/*
+ * udpencap.c - RFC 3948 UDP encapsulation of ESP, over IPv6 outer headers. An SA with
+ * encapsulation (PF_KEY SADB_X_EXT_NAT_T_TYPE/SPORT/DPORT, pfkey.c) sends its ESP packets
+ * inside UDP between its two ports (3.1); the UDP checksum is computed, because over IPv6
+ * it is mandatory (RFC 8200 8.1; RFC 3948 3.1.1's zero checksum is for IPv4, and RFC
+ * 6935/6936's zero-checksum tunnels do not cover ESP).
+ * Input (3.2): a datagram to an encapsulation port (the destination port of one of our
+ * SAs, from that SA's peer) is, by its first bytes (2.1-2.3, wire/udpencap.c), either
+ *   - ESP: the UDP header is removed, the IPv6 next header becomes ESP, and the packet
+ *     goes through ip6_input again, so ESP input, the SPD check and delivery run as for
+ *     ESP that came without UDP;
+ *   - IKE (the non-ESP marker): left to udp6_input, which hands it to the socket bound
+ *     to the port, marker included, so an IKE daemon shares port 4500 through the
+ *     ordinary socket API as on Linux and the BSDs;
+ *   - a NAT-keepalive: consumed and counted (2.3).
+ * A peer seen from a new source port (a NAT rebinding) is counted and accepted, as the
+ * SPI already names the SA. Neighbours: transport/udp.c (the hook), datapath.c (SPD
+ * exemption, output), esp.c.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ip6/ip6.h"
+#include "ipsec/ipsec_int.h"
+#include "ipsec/udpencap.h"
+#include "wire/checksum.h"
+#include "wire/ip6_const.h"
+#include "wire/udp.h"
+#include "wire/udpencap.h"
+
+#define UDPENCAP_MAX_DEPTH 3          /* as datapath.c's tunnel nesting */
+
+int udpencap_sa_check(const struct ipsec_sa *sa)
+{
+	if (!sa->encap_type)
+		return 0;
+	/* only RFC 3948's format; the pre-RFC 8-byte-marker one is long gone */
+	if (sa->encap_type != UDPENCAP_TYPE_ESPINUDP || sa->proto != IPPROTO6_ESP)
+		return -EINVAL;
+	if (!sa->encap_sport || !sa->encap_dport)
+		return -EINVAL;
+	return 0;
+}
+
+/* Is (src, dst, dport) the peer and port of one of our encapsulating SAs? */
+static bool encap_port(const struct umk_stack *s, const struct in6_addr *src,
+		       const struct in6_addr *dst, uint16_t dport)
+{
+	for (const struct ipsec_sa *sa = s->ipsec->sas; sa; sa = sa->next)
+		if (sa->encap_type && sa->encap_dport == dport &&
+		    IN6_ARE_ADDR_EQUAL(&sa->dst, dst) && IN6_ARE_ADDR_EQUAL(&sa->src, src))
+			return true;
+	return false;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The encapsulating SA an ESP-in-UDP datagram names, found by SPI (RFC 4303 3.4.2). */
+static struct ipsec_sa *esp_sa(struct umk_stack *s, const struct ip6_rx *rx,
+			       const uint8_t *esp)
+{
+	return sad_lookup(s, be32(esp), &rx->dst, IPPROTO6_ESP);
+}
+
+bool udpencap_spd_exempt(struct umk_stack *s, const struct umk_pkt *pkt,
+			 const struct ip6_rx *rx)
+{
+	struct udp_hdr_info u;
+	if (!s->ipsec->n_encap || rx->nxt != IPPROTO6_UDP ||
+	    udp_parse(pkt->data, pkt->len, &u) != UDP_OK)
+		return false;
+	enum udpencap_kind k = udpencap_classify(u.payload, u.payload_len);
+	if (k == UDPENCAP_IKE || k == UDPENCAP_SHORT)
+		return false;             /* IKE is ordinary UDP to the SPD */
+	if (k == UDPENCAP_ESP) {
+		const struct ipsec_sa *sa = esp_sa(s, rx, u.payload);
+		if (sa && sa->encap_type && sa->encap_dport == u.dport)
+			return true;
+	}
+	return encap_port(s, &rx->src, &rx->dst, u.dport);
+}
+
+/* Removes the UDP header at pkt->data: the IPv6 header and the extension headers before
+ * it slide forward, the byte that said UDP now says ESP, Payload Length shrinks by 8.
+ * pkt->data ends at the IPv6 header. */
+static void strip_udp(struct umk_pkt *pkt, const struct ip6_rx *rx)
+{
+	uint32_t hoff = pkt_off(pkt) - pkt->net_off;
+	uint32_t nxt_off = rx->nxt_off - pkt->net_off;
+	pkt_push(pkt, hoff);
+	memmove(pkt->data + UDP_HLEN, pkt->data, hoff);
+	pkt_pull(pkt, UDP_HLEN);
+	pkt->data[nxt_off] = IPPROTO6_ESP;
+	uint32_t plen = pkt->len - IP6_HLEN;
+	pkt->data[4] = (uint8_t)(plen >> 8);
+	pkt->data[5] = (uint8_t)plen;
+	pkt->net_off = pkt_off(pkt);
+}
+
+bool udpencap_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx,
+		    const struct udp_hdr_info *u)
+{
+	struct ipsec_state *st = s->ipsec;
+	if (!st || !st->n_encap || (rx->flags & IP6_RX_DST_MCAST))
+		return false;
+	const uint8_t *p = pkt->data + UDP_HLEN;
+	uint32_t n = pkt->len - UDP_HLEN;
+	enum udpencap_kind k = udpencap_classify(p, n);
+	struct ipsec_sa *sa = NULL;
+
+	switch (k) {
+	case UDPENCAP_IKE:
+		if (encap_port(s, &rx->src, &rx->dst, u->dport))
+			COUNT(s, UDPENCAP_IN_IKE);
+		return false;
+	case UDPENCAP_KEEPALIVE_PKT:
+		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
+			return false;
+		COUNT(s, UDPENCAP_IN_KEEPALIVE);
+		pkt_free(s, pkt);
+		return true;
+	case UDPENCAP_SHORT:
+		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
+			return false;
+		ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_SHORT);
+		return true;
+	case UDPENCAP_ESP:
+		sa = esp_sa(s, rx, p);
+		if (sa && sa->encap_type && sa->encap_dport == u->dport &&
+		    IN6_ARE_ADDR_EQUAL(&sa->src, &rx->src)) {
+			if (sa->encap_sport != u->sport)
+				COUNT(s, UDPENCAP_IN_PORT_CHANGED);
+			break;
+		}
+		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
+			return false;     /* ordinary UDP that happens to look like ESP */
+		if (sa && !sa->encap_type) {
+			/* the SA was keyed for plain ESP: its peer does not encapsulate */
+			ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_NOT_ENCAP);
+			return true;
+		}
+		break;                    /* unknown SPI: ESP input counts it (RFC 4303 3.4.2) */
+	}
+	if (st->decap_depth >= UDPENCAP_MAX_DEPTH) {
+		ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_NESTED);
+		return true;
+	}
+	COUNT(s, UDPENCAP_IN_ESP);
+	strip_udp(pkt, rx);
+	/* RFC 3948 3.2: from here the packet is ESP as if it came without UDP */
+	st->decap_depth++;
+	ip6_input(s, rx->ifp, pkt);
+	st->decap_depth--;
+	return true;
+}
+
+int udpencap_output(struct umk_stack *s, const struct ipsec_sa *sa, struct umk_pkt *pkt,
+		    uint8_t *nxt, const struct in6_addr *src, const struct in6_addr *dst)
+{
+	uint8_t *h = pkt_push(pkt, UDP_HLEN);
+	if (!h || pkt->len > UDP_HLEN + UDP_MAX_PAYLOAD) {
+		COUNT(s, UDPENCAP_DROP_NOBUFS);
+		pkt_free(s, pkt);
+		return -ENOBUFS;
+	}
+	udp_emit(h, sa->encap_sport, sa->encap_dport, (uint16_t)pkt->len);
+	uint16_t c = csum_ip6(src, dst, IPPROTO6_UDP, h, pkt->len);
+	if (c == 0)
+		c = 0xffff;               /* RFC 768: a computed 0 is sent as all ones */
+	h[UDP_OFF_CSUM] = (uint8_t)(c >> 8);
+	h[UDP_OFF_CSUM + 1] = (uint8_t)c;
+	*nxt = IPPROTO6_UDP;
+	COUNT(s, UDPENCAP_OUT_PKTS);
+	return 0;
+}
