@@ -4,7 +4,7 @@
  * the RFC's set formulas with random inputs; the contents of the RFC 3810 6.1 state-change
  * reports (ALLOW, BLOCK, TO_IN, TO_EX) and their merged retransmissions; the 6.3 answers
  * to General, Group-specific and Group-and-Source-specific queries; MLDv1 compatibility
- * (RFC 3810 8.3: sources ignored); the source limits.
+ * (RFC 3810 8.3: sources ignored); the source limits; long lists split or cut (5.2.15).
  *
  * Source sets are bit masks over eight sources 2001:db8::1 .. ::8 (bit i = ::(i+1)).
  * One stack, one interface; MLD's output hook records every message.
@@ -548,6 +548,49 @@ static void test_group_source_limit(void **state)
 	assert_int_equal(mode, IN);
 }
 
+/* RFC 3810 5.2.15: 100 sources do not fit one 1500-byte report (89 do): an ALLOW is split
+ * over two records in two reports, a TO_EX is cut to what fits and the cut is counted. */
+static void test_long_lists(void **state)
+{
+	struct fx *fx = *state;
+	static struct in6_addr many[100];
+	for (int i = 0; i < 100; i++) {
+		many[i] = src_addr(0);
+		many[i].s6_addr[14] = 1;
+		many[i].s6_addr[15] = (uint8_t)i;
+	}
+	struct mld_filter none = { .mode = IN };
+	struct mld_filter inc = { .mode = IN, .nsrcs = 100, .srcs = many };
+	nsent = 0;
+	assert_int_equal(mld_filter_change(fx->s, fx->ifp, &G, &none, &inc), 0);
+	assert_int_equal(nsent, 2);
+	unsigned total = 0;
+	for (int i = 0; i < 2; i++) {
+		struct mld_report rep;
+		struct mld_record rec;
+		assert_int_equal(mld_v2_report_parse(sent[i].msg, sent[i].len, &rep), 0);
+		assert_true(sent[i].len <= 1500 - 48);
+		assert_true(mld_v2_record_next(&rep, &rec));
+		assert_int_equal(rec.type, MLD_ALLOW_NEW_SOURCES);
+		total += rec.nsrcs;
+	}
+	assert_int_equal(total, 100);
+	run_for(fx, 5000);
+	struct mld_filter exc = { .mode = EX, .nsrcs = 100, .srcs = many };
+	uint64_t cut = fx->s->counters[CNT_MLD_OUT_EXCLUDE_TRUNCATED];
+	nsent = 0;
+	assert_int_equal(mld_filter_change(fx->s, fx->ifp, &G, &inc, &exc), 0);
+	assert_int_equal(nsent, 1);
+	struct mld_report rep;
+	struct mld_record rec;
+	assert_int_equal(mld_v2_report_parse(sent[0].msg, sent[0].len, &rep), 0);
+	assert_true(mld_v2_record_next(&rep, &rec));
+	assert_int_equal(rec.type, MLD_CHANGE_TO_EXCLUDE_MODE);
+	assert_int_equal(rec.nsrcs, (1500 - 48 - 8 - 20) / 16);
+	assert_false(mld_v2_record_next(&rep, &rec));
+	assert_int_equal(fx->s->counters[CNT_MLD_OUT_EXCLUDE_TRUNCATED], cut + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_sources_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_source_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_lists, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
