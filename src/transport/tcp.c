@@ -18,6 +18,8 @@
 #include "core/stack_int.h"
 #include "ip6/addrconf.h"
 #include "ip6/ip6.h"
+#include "ip6/nd6.h"
+#include "ip6/route6.h"
 #include "socket/sock_int.h"
 #include "transport/tcp.h"
 #include "transport/tcp_int.h"
@@ -313,6 +315,19 @@ uint32_t tcp_isn(struct umk_stack *s, const struct in6_addr *laddr, uint16_t lpo
 	memcpy(&f, out, 4);
 	explicit_bzero(in, 32);
 	return f + (uint32_t)(s->now * 250);
+}
+
+/* RFC 4861 7.3.1: new data acknowledged is forward progress, a reachability confirmation
+ * for the next hop towards the peer; at most once a second (ReachableTime is tens of s),
+ * so the route lookup stays off most ACKs. */
+void tcp_nud_hint(struct umk_stack *s, struct tcpcb *tp)
+{
+	if (tp->nud_hint_at && s->now - tp->nud_hint_at < TCP_NUD_HINT_MS)
+		return;
+	tp->nud_hint_at = s->now;
+	struct rt6_nexthop nh;
+	if (!rt6_lookup(s, &tp->faddr, tp->zone, 0, &nh) && nh.ifp)
+		nd6_confirm(s, nh.ifp, &nh.addr);
 }
 
 /* ---- MSS (RFC 9293 3.7.1, RFC 6691, RFC 8201) ---- */

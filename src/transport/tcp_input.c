@@ -338,8 +338,10 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 	else
 		tcp_rexmt_arm(s, tp);
 	tcp_tlp_arm(s, tp);
-	if (data_acked)
+	if (data_acked) {
+		tcp_nud_hint(s, tp);
 		tcp_wakeup(s, tp);
+	}
 }
 
 static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked)

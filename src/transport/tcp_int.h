@@ -61,6 +61,7 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TCP_SB_MAX          32       /* SACKed ranges in the sender scoreboard */
 #define TCP_PAWS_IDLE_MS    (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5: 24 days */
 #define TCP_COOKIE_PERIOD_MS 64000   /* a SYN cookie is good for one to two periods */
+#define TCP_NUD_HINT_MS     1000     /* RFC 4861 7.3.1 hints, at most this often */
 
 /* tp->flags */
 #define TF_ACKNOW     0x0001   /* send an ACK at once */
@@ -190,6 +191,7 @@ struct tcpcb {
 	/* keepalive (RFC 9293 3.8.4) */
 	uint32_t keep_idle, keep_intvl, keep_cnt, keep_probes;
 	uint64_t rcv_time;               /* last segment accepted */
+	uint64_t nud_hint_at;            /* last RFC 4861 7.3.1 hint given */
 	uint32_t linger_ms;
 
 	/* listener */
@@ -242,6 +244,8 @@ void tcp_wakeup(struct umk_stack *s, struct tcpcb *tp);
 /* The MSS we advertise, and Eff.snd.MSS from the path MTU (RFC 6691, RFC 8201). */
 uint16_t tcp_mss_advertise(struct umk_stack *s, struct tcpcb *tp);
 void tcp_mss_update(struct umk_stack *s, struct tcpcb *tp);
+/* Forward progress: tells ND the next hop is reachable (RFC 4861 7.3.1). */
+void tcp_nud_hint(struct umk_stack *s, struct tcpcb *tp);
 /* Bytes of options on a data segment (timestamps, SACK blocks not counted). */
 uint32_t tcp_data_optlen(const struct tcpcb *tp);
 /* Options negotiated on a SYN (ours or the peer's) applied to tp. */

@@ -248,6 +248,48 @@ static void test_loss_duration(void **state)
 	assert_true(rtos[1] <= 4);
 }
 
+struct gfind {
+	const char *group, *name;
+	uint64_t value;
+};
+
+static int gfind_cb(void *ctx, const char *group, const char *name, uint64_t value)
+{
+	struct gfind *f = ctx;
+	if (!strcmp(group, f->group) && !strcmp(name, f->name))
+		f->value = value;
+	return 0;
+}
+
+static uint64_t nd6_counter(struct umk_stack *s, const char *name)
+{
+	struct gfind f = { .group = "nd6", .name = name };
+	umk_stats_list(s, gfind_cb, &f);
+	return f.value;
+}
+
+/* RFC 4861 7.3.1: a sender whose data keeps being acknowledged tells ND, so its neighbor
+ * entry stays REACHABLE and is never probed, over several ReachableTimes. */
+static void test_nud_hint(void **state)
+{
+	(void)state;
+	two_stacks(12);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	sim_run_for(net, 100);
+	uint64_t ns = nd6_counter(b, "OutNeighborSolicits");
+	char buf[100] = { 0 };
+	for (int i = 0; i < 1200; i++) {        /* 120 s, 100 bytes every 100 ms */
+		assert_int_equal(umk_send(b, sb, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		sim_run_for(net, 100);
+		while (umk_recv(a, sa, buf, sizeof(buf), 0) > 0)
+			;
+	}
+	assert_true(nd6_counter(b, "UpperLayerConfirmations") >= 60);
+	assert_int_equal(nd6_counter(b, "OutNeighborSolicits"), ns);
+	sim_net_free(net);
+}
+
 /* RST from a port nobody listens on: ECONNREFUSED in SYN_SENT (RFC 9293 3.10.7.3). */
 static void test_refused(void **state)
 {
@@ -414,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_loss5),
 		cmocka_unit_test(test_bulk_reno_loss2),
 		cmocka_unit_test(test_loss_duration),
+		cmocka_unit_test(test_nud_hint),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_abort_rst),
 		cmocka_unit_test(test_zero_window),
