@@ -176,6 +176,7 @@ static int route_item(void *ctx, const struct umk_route_info *ri)
 	ctl_put_u8(&b, A_PROTO, ri->proto);
 	ctl_put_u8(&b, A_PREF, (uint8_t)ri->pref);
 	ctl_put_u32(&b, A_EXPIRES, ri->expires);
+	ctl_put_u8(&b, A_RTTYPE, ri->rt_type);
 	return item_end(w, &b);
 }
 

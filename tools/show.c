@@ -225,18 +225,40 @@ static const char *proto_name(uint8_t p)
 	}
 }
 
+/* Where a route came from, finer than proto: an RA gives a default route (its router), an
+ * on-link prefix (PIO, no gateway) or a more specific route (RFC 4191 RIO). */
+static const char *route_origin_name(uint8_t proto, uint8_t plen, bool gateway)
+{
+	switch (proto) {
+	case UMK_RTPROTO_KERNEL: return "connected";
+	case UMK_RTPROTO_STATIC: return "static";
+	case UMK_RTPROTO_RA:
+		return !gateway ? "ra-prefix" : plen == 0 ? "ra-default" : "ra-route";
+	case UMK_RTPROTO_REDIRECT: return "redirect";
+	default: return "unknown";
+	}
+}
+
+static const char *route_type_name(uint8_t t)
+{
+	return t == 1 ? "reject" : t == 2 ? "blackhole" : "unicast";
+}
+
 static int route_item(void *ctx, const struct ctl_msg *m)
 {
 	struct out *o = ctx;
 	char dst[INET6_ADDRSTRLEN + 4], gw[INET6_ADDRSTRLEN];
 	const uint8_t *dp = ctl_get_bytes(m, A_ADDR), *gp = ctl_get_bytes(m, A_GATEWAY);
-	uint8_t plen = 0, proto = 0, pref = 0;
+	uint8_t plen = 0, proto = 0, pref = 0, rt_type = 0;
 	uint32_t metric = 0, expires = 0;
 	if (!dp)
 		return 0;
 	ctl_get_u8(m, A_PREFIXLEN, &plen);
 	ctl_get_u8(m, A_PROTO, &proto);
 	ctl_get_u8(m, A_PREF, &pref);
+	ctl_get_u8(m, A_RTTYPE, &rt_type);
+	int8_t p = (int8_t)pref;
+	const char *pref_s = p > 0 ? "high" : p < 0 ? "low" : "medium";
 	ctl_get_u32(m, A_METRIC, &metric);
 	ctl_get_u32(m, A_EXPIRES, &expires);
 	fmt_addr(dp, dst);
@@ -254,9 +276,18 @@ static int route_item(void *ctx, const struct ctl_msg *m)
 			json_uint(&o->j, "expires", expires);
 		else
 			json_null(&o->j, "expires");
+		/* added fields; the ones above are fixed by issue 2 */
+		json_str(&o->j, "origin", route_origin_name(proto, plen, gp != NULL));
+		json_str(&o->j, "type", route_type_name(rt_type));
+		/* RFC 4191 preference: only RA-learned routes have one */
+		json_str(&o->j, "pref", proto == UMK_RTPROTO_RA ? pref_s : NULL);
 		json_end_object(&o->j);
 		return 0;
 	}
+	/* as ip -6 route: reject and blackhole routes lead with their type (the words of
+	 * `route add`) */
+	if (rt_type)
+		printf("%s ", route_type_name(rt_type));
 	printf("%s", plen == 0 && strcmp(dst, "::/0") == 0 ? "default" : dst);
 	if (gp)
 		printf(" via %s", gw);
@@ -265,8 +296,7 @@ static int route_item(void *ctx, const struct ctl_msg *m)
 	printf(" proto %s metric %u", proto_name(proto), metric);
 	if (expires)
 		printf(" expires %usec", expires);
-	int8_t p = (int8_t)pref;
-	printf(" pref %s\n", p > 0 ? "high" : p < 0 ? "low" : "medium");
+	printf(" pref %s origin %s\n", pref_s, route_origin_name(proto, plen, gp != NULL));
 	return 0;
 }
 

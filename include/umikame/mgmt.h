@@ -82,6 +82,7 @@ struct umk_route_info {
 	uint8_t proto;                /* enum umk_route_proto */
 	int8_t pref;                  /* RFC 4191 preference: -1 low, 0 medium, 1 high */
 	uint32_t expires;             /* seconds left, or 0 when it does not expire */
+	uint8_t rt_type;              /* 0 unicast, 1 reject, 2 blackhole (umk_route_add_type) */
 };
 UMK_API int umk_route_list(struct umk_stack *s,
 			   int (*cb)(void *ctx, const struct umk_route_info *), void *ctx);

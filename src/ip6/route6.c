@@ -487,10 +487,13 @@ int umk_route_list(struct umk_stack *s, int (*cb)(void *, const struct umk_route
 			struct umk_route_info ri = {
 				.dst = e->dst, .prefixlen = e->plen, .gateway = e->gateway,
 				.ifindex = e->ifindex, .metric = e->metric, .proto = e->proto,
-				.pref = e->pref,
+				.pref = e->pref, .rt_type = e->type,
 			};
-			if (e->expires)
-				ri.expires = (uint32_t)((e->expires - s->now + 999) / 1000);
+			/* an infinite RA lifetime (UMK_TIME_NEVER) does not expire either */
+			if (e->expires && e->expires != UMK_TIME_NEVER) {
+				uint64_t left = (e->expires - s->now + 999) / 1000;
+				ri.expires = left > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)left;
+			}
 			int r = cb(ctx, &ri);
 			if (r)
 				return r;
