@@ -224,6 +224,44 @@ def test_ping_and_tcp_through(topo):
     assert st.get(("ip6", "OutForwDatagrams"), 0) >= 6
 
 
+def test_subnet_router_anycast(topo):
+    """RFC 4291 2.6.1: umikamed answers its Subnet-Router anycast addresses: 2001:db8:a:: to
+    hostA on the link (found by ND, RFC 4861 7.2.4) and 2001:db8:a:: from hostB, routed;
+    the echo replies come from its unicast addresses (RFC 4443 4.2)."""
+    n = topo.ns
+    out = nsx(n["hostA"], "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "2001:db8:a::",
+              timeout=15).stdout
+    assert re.search(r"bytes from (2001:db8:a::1|fe80::[0-9a-f:]+)", out), out
+    nsx(n["hostA"], "ip", "-6", "neigh", "show", "2001:db8:a::", "dev", "vA")
+    out = nsx(n["hostB"], "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "2001:db8:a::",
+              timeout=15).stdout
+    assert "bytes from 2001:db8:" in out, out
+    st = topo.umk("stats").stdout
+    assert re.search(r"InSubnetRouterAnycast\D+[1-9]", st), st
+
+
+def test_route_show_origin(topo):
+    """umk route show: every route says where it came from and its type; the fields fixed
+    by issue 2 stay as they were."""
+    topo.umk("route", "add", "2001:db8:dead::/48", "reject", "dev", "tapA")
+    try:
+        rs = {r["dst"]: r for r in topo.umk_json("route", "show")}
+        for r in rs.values():
+            assert set(r) >= {"dst", "gateway", "ifname", "metric", "proto", "expires",
+                              "origin", "type", "pref"}, r
+        a = rs["2001:db8:a::/64"]
+        assert (a["proto"], a["origin"], a["type"], a["pref"]) == \
+            ("kernel", "connected", "unicast", None), a
+        c = rs["2001:db8:c::/64"]
+        assert (c["proto"], c["origin"], c["type"]) == ("static", "static", "unicast"), c
+        d = rs["2001:db8:dead::/48"]
+        assert (d["origin"], d["type"], d["gateway"]) == ("static", "reject", None), d
+        text = topo.umk("route", "show").stdout
+        assert re.search(r"^reject 2001:db8:dead::/48 .*origin static", text, re.M), text
+    finally:
+        topo.umk("route", "del", "2001:db8:dead::/48", "dev", "tapA")
+
+
 def test_tracepath_shows_the_hop(topo):
     out = nsx(topo.ns["hostA"], "tracepath", "-6", "-n", "-m", "4", topo.b, check=False,
               timeout=30).stdout

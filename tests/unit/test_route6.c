@@ -15,6 +15,7 @@
 #include "core/stack_int.h"
 #include "ip6/ip6.h"
 #include "ip6/route6.h"
+#include <umikame/router.h>
 
 static int tx_nop(void *ctx, const void *f, size_t len) { return 0; }
 static const struct umk_link_ops ops = { .transmit = tx_nop };
@@ -165,12 +166,75 @@ static void test_mgmt(void **state)
 	umk_stack_free(S);
 }
 
+/* umk_route_list: what `umk route show` prints per route: proto, type, RFC 4191 preference,
+ * seconds left (0 for a route that never expires, also an infinite RA lifetime). */
+struct seen {
+	int n;
+	struct umk_route_info r[8];
+};
+
+static int collect(void *ctx, const struct umk_route_info *ri)
+{
+	struct seen *v = ctx;
+	if (v->n < 8)
+		v->r[v->n++] = *ri;
+	return 0;
+}
+
+static const struct umk_route_info *find(const struct seen *v, const char *dst, int plen)
+{
+	struct in6_addr d = A(dst);
+	for (int i = 0; i < v->n; i++)
+		if (v->r[i].prefixlen == plen && !memcmp(&v->r[i].dst, &d, 16))
+			return &v->r[i];
+	return NULL;
+}
+
+static void test_list_fields(void **state)
+{
+	setup2(100);
+	struct in6_addr p = A("2001:db8:dead::");
+	assert_int_equal(umk_route_add_type(S, &p, 48, NULL, 1, 1024, RT6_REJECT), 0);
+	struct rt6_entry ra = { .plen = 0, .gateway = A("fe80::1"), .ifindex = 1, .metric = 1024,
+				.proto = UMK_RTPROTO_RA, .pref = 1,
+				.expires = S->now + 1800 * 1000 };
+	assert_int_equal(rt6_add(S, &ra), 0);
+	struct rt6_entry pio = { .dst = A("2001:db8:1::"), .plen = 64, .ifindex = 1,
+				 .metric = 256, .proto = UMK_RTPROTO_RA,
+				 .expires = UMK_TIME_NEVER };
+	assert_int_equal(rt6_add(S, &pio), 0);
+	struct in6_addr a = A("2001:db8:2::1");
+	assert_int_equal(umk_addr_add(S, 2, &a, 64), 0);
+	umk_timers_run(S, S->now + 500);
+	struct seen v = { 0 };
+	assert_int_equal(umk_route_list(S, collect, &v), 0);
+	const struct umk_route_info *r = find(&v, "2001:db8:dead::", 48);
+	assert_non_null(r);
+	assert_int_equal(r->rt_type, RT6_REJECT);
+	assert_int_equal(r->proto, UMK_RTPROTO_STATIC);
+	assert_int_equal(r->expires, 0);
+	r = find(&v, "::", 0);
+	assert_non_null(r);
+	assert_int_equal(r->rt_type, RT6_UNICAST);
+	assert_int_equal(r->proto, UMK_RTPROTO_RA);
+	assert_int_equal(r->pref, 1);
+	assert_true(r->expires >= 1799 && r->expires <= 1800);
+	r = find(&v, "2001:db8:1::", 64);
+	assert_non_null(r);
+	assert_int_equal(r->expires, 0);          /* infinite: not a huge count of seconds */
+	r = find(&v, "2001:db8:2::", 64);
+	assert_non_null(r);
+	assert_int_equal(r->proto, UMK_RTPROTO_KERNEL);
+	umk_stack_free(S);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_cases),
 		cmocka_unit_test(test_pref_expiry_limit),
 		cmocka_unit_test(test_mgmt),
+		cmocka_unit_test(test_list_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
