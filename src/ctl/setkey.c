@@ -3,7 +3,9 @@
  * (RFC 2367 with KAME's SPD extensions, built with wire/pfkey.h). The grammar:
  *
  *   add [-6n] SRC DST PROTO SPI [-m MODE] [-r SIZE] [-u REQID] [-lh S] [-ls S]
- *       [-bh BYTES] [-bs BYTES] [-E EALG KEY] [-A AALG KEY] ;
+ *       [-bh BYTES] [-bs BYTES] [-E EALG KEY] [-A AALG KEY] [-C CALG] ;
+ *   (PROTO esp, ah, ipcomp with -C deflate, or esp-udp: ESP in UDP (RFC 3948) between
+ *   the ports of SRC[PORT] and DST[PORT], 4500 when not given)
  *   update ... (as add) ;     get/delete SRC DST PROTO SPI ;   deleteall SRC DST PROTO ;
  *   flush [PROTO] ;           dump [PROTO] ;
  *   spdadd|spdupdate SRC_RANGE DST_RANGE UPPERSPEC [-P] DIR [prio N] POLICY ;
@@ -27,6 +29,7 @@
 
 #include "ctl/setkey.h"
 #include "wire/pfkey.h"
+#include "wire/udpencap.h"
 
 #define MAX_TOKENS 64
 #define TOKEN_MAX  512
@@ -45,6 +48,7 @@ struct parser {
 	struct token tok[MAX_TOKENS];
 	int ntok, pos;
 	int line;                /* of the statement's first token */
+	bool esp_udp;            /* the last protocol parsed was esp-udp */
 	uint32_t seq;
 	struct setkey_cmd cmd;   /* being built */
 };
@@ -166,14 +170,15 @@ static const struct satype_row {
 	const char *name;
 	uint8_t satype;          /* 0: refused, see why */
 	const char *why;
+	bool udp;                /* ESP in UDP (RFC 3948) */
 } satypes[] = {
-	{ "esp", SADB_SATYPE_ESP, NULL },
-	{ "ah", SADB_SATYPE_AH, NULL },
-	{ "esp-old", 0, "RFC 1827 ESP is not supported; use esp" },
-	{ "ah-old", 0, "RFC 1826 AH is not supported; use ah" },
-	{ "ipcomp", 0, "IPComp is not supported yet" },
-	{ "tcp", 0, "TCP-MD5 SAs are not supported" },
-	{ "esp-udp", 0, "ESP in UDP (NAT traversal) is not supported yet" },
+	{ "esp", SADB_SATYPE_ESP, NULL, false },
+	{ "ah", SADB_SATYPE_AH, NULL, false },
+	{ "esp-old", 0, "RFC 1827 ESP is not supported; use esp", false },
+	{ "ah-old", 0, "RFC 1826 AH is not supported; use ah", false },
+	{ "ipcomp", SADB_X_SATYPE_IPCOMP, NULL, false },
+	{ "tcp", 0, "TCP-MD5 SAs are not supported", false },
+	{ "esp-udp", SADB_SATYPE_ESP, NULL, true },
 };
 
 static int parse_satype(struct parser *ps, uint8_t *satype)
@@ -188,6 +193,7 @@ static int parse_satype(struct parser *ps, uint8_t *satype)
 		if (!satypes[i].satype)
 			return fail(ps, line, "%s: %s", buf, satypes[i].why);
 		*satype = satypes[i].satype;
+		ps->esp_udp = satypes[i].udp;
 		return 0;
 	}
 	return fail(ps, line, "unknown protocol \"%s\"", buf);
@@ -358,7 +364,7 @@ static int skip_af_options(struct parser *ps)
 	return 0;
 }
 
-static int parse_spi(struct parser *ps, uint32_t *spi)
+static int parse_spi(struct parser *ps, uint8_t satype, uint32_t *spi)
 {
 	char buf[32];
 	uint64_t v;
@@ -367,6 +373,14 @@ static int parse_spi(struct parser *ps, uint32_t *spi)
 		return -1;
 	if (!parse_u64(buf, UINT32_MAX, &v))
 		return fail(ps, line, "\"%s\": an SPI is a decimal or 0x hex number", buf);
+	if (satype == SADB_X_SATYPE_IPCOMP) {
+		/* RFC 3173 3.3: a 16-bit CPI; 1-63 well-known, 64-255 reserved */
+		if (v == 0 || v > 0xffff || (v > 63 && v < 256))
+			return fail(ps, line, "CPI %s: 1-63 (well-known) or 256-65535 (RFC 3173 "
+					      "3.3)", buf);
+		*spi = (uint32_t)v;
+		return 0;
+	}
 	/* RFC 4303 2.1: 1-255 are reserved by IANA, 0 is never sent */
 	if (v < 256)
 		return fail(ps, line, "SPI %s is reserved (RFC 4303 2.1: 0-255)", buf);
@@ -391,7 +405,7 @@ struct sa_opts {
 	struct pfkey_sa sa;
 	struct pfkey_sa2 sa2;
 	struct pfkey_lifetime hard, soft;
-	bool has_e, has_a;
+	bool has_e, has_a, has_c;
 	uint32_t replay_packets;      /* -r above 255 bytes: SADB_X_EXT_SA_REPLAY */
 	uint8_t ekey[64], akey[64];
 	size_t ekeylen, akeylen;
@@ -484,6 +498,22 @@ static int opt_a(struct parser *ps, struct sa_opts *o)
 			     &o->akeylen);
 }
 
+/* -C CALG: IPComp's compression algorithm, in sadb_sa_encrypt as KAME does */
+static int opt_c(struct parser *ps, struct sa_opts *o)
+{
+	char name[32];
+	int line = cur_line(ps);
+	if (o->has_c)
+		return fail(ps, line, "-C given twice");
+	o->has_c = true;
+	if (next_word(ps, name, sizeof(name), "compression algorithm"))
+		return -1;
+	if (strcmp(name, "deflate") != 0)
+		return fail(ps, line, "compression algorithm \"%s\": only deflate (RFC 2394)", name);
+	o->sa.encrypt = SADB_X_CALG_DEFLATE;
+	return 0;
+}
+
 static const struct opt_row {
 	const char *name;
 	int (*parse)(struct parser *ps, struct sa_opts *o);
@@ -498,7 +528,8 @@ static const struct opt_row {
 	{ "-bs", opt_bs, NULL },
 	{ "-E", opt_e, NULL },
 	{ "-A", opt_a, NULL },
-	{ "-C", NULL, "IPComp (-C) is not supported yet" },
+	{ "-C", opt_c, NULL },
+	{ "-R", NULL, "-R (a CPI other than the SPI on the wire) is not supported" },
 	{ "-f", NULL, "-f padding/sequence options are not supported" },
 	{ "-ctx", NULL, "security contexts (-ctx) are not supported" },
 };
@@ -521,7 +552,13 @@ static int parse_sa_opts(struct parser *ps, uint8_t satype, struct sa_opts *o)
 			return -1;
 	}
 	int line = ps->line;
-	if (satype == SADB_SATYPE_AH) {
+	if (o->has_c != (satype == SADB_X_SATYPE_IPCOMP))
+		return fail(ps, line, o->has_c ? "only ipcomp takes a compression algorithm (-C)" :
+						  "ipcomp needs a compression algorithm (-C)");
+	if (satype == SADB_X_SATYPE_IPCOMP) {
+		if (o->has_e || o->has_a)
+			return fail(ps, line, "ipcomp takes no -E or -A (RFC 3173: no keys)");
+	} else if (satype == SADB_SATYPE_AH) {
 		if (o->has_e)
 			return fail(ps, line, "ah takes no encryption algorithm (-E)");
 		if (!o->has_a)
@@ -568,9 +605,10 @@ static int st_add(struct parser *ps, uint8_t type)
 
 	memset(&o, 0, sizeof(o));
 	o.sa.state = SADB_SASTATE_MATURE;
-	if (parse_sa_head(ps, &src, &dst, &satype) || parse_spi(ps, &spi) ||
+	if (parse_sa_head(ps, &src, &dst, &satype) || parse_spi(ps, satype, &spi) ||
 	    parse_sa_opts(ps, satype, &o))
 		goto out;
+	bool udp = ps->esp_udp;
 	o.sa.spi = spi;
 	begin(ps, &b, type, satype);
 	pfkey_emit_sa(&b, &o.sa);
@@ -587,6 +625,13 @@ static int st_add(struct parser *ps, uint8_t type)
 	pfkey_emit_sa2(&b, &o.sa2);
 	if (o.replay_packets)
 		pfkey_emit_sa_replay(&b, o.replay_packets);
+	if (udp) {
+		/* RFC 3948: ipsec-tools takes the UDP ports from SRC[PORT] and DST[PORT] */
+		struct pfkey_natt n = { .type = UDPENCAP_TYPE_ESPINUDP,
+					.sport = src.port ? src.port : UDPENCAP_PORT,
+					.dport = dst.port ? dst.port : UDPENCAP_PORT };
+		pfkey_emit_natt(&b, &n, NULL);
+	}
 	r = finish(ps, &b);
 out:
 	explicit_bzero(&o, sizeof(o));
@@ -602,7 +647,7 @@ static int st_get_delete(struct parser *ps, uint8_t type)
 	struct pfkey_buf b;
 	uint8_t satype;
 	uint32_t spi;
-	if (parse_sa_head(ps, &src, &dst, &satype) || parse_spi(ps, &spi))
+	if (parse_sa_head(ps, &src, &dst, &satype) || parse_spi(ps, satype, &spi))
 		return -1;
 	begin(ps, &b, type, satype);
 	struct pfkey_sa sa = { .spi = spi };
@@ -761,7 +806,7 @@ static int parse_request(struct parser *ps, const struct token *t, struct pfkey_
 	else if (strcmp(part[0], "ah") == 0)
 		q->proto = IPPROTO_AH;
 	else if (strcmp(part[0], "ipcomp") == 0)
-		return fail(ps, t->line, "ipcomp: IPComp is not supported yet");
+		q->proto = PFKEY_IPPROTO_IPCOMP;
 	else
 		return fail(ps, t->line, "unknown request protocol \"%s\"", part[0]);
 	int m = mode_of(part[1]);

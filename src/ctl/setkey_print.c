@@ -80,15 +80,23 @@ int setkey_print_sa(FILE *f, const uint8_t *msg, size_t len, time_t mono_now, ti
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	inet_ntop(AF_INET6, &m.addr[0].addr, src, sizeof(src));
 	inet_ntop(AF_INET6, &m.addr[1].addr, dst, sizeof(dst));
-	fprintf(f, "%s %s\n", src, dst);
+	bool udp = PFKEY_HAS(&m, SADB_X_EXT_NAT_T_TYPE);
+	bool comp = m.base.satype == SADB_X_SATYPE_IPCOMP;
+	if (udp)   /* ipsec-tools: the NAT-T ports beside the addresses */
+		fprintf(f, "%s[%u] %s[%u]\n", src, m.natt.sport, dst, m.natt.dport);
+	else
+		fprintf(f, "%s %s\n", src, dst);
 	uint8_t mode = PFKEY_HAS(&m, SADB_X_EXT_SA2) ? m.sa2.mode : 0;
 	uint32_t reqid = PFKEY_HAS(&m, SADB_X_EXT_SA2) ? m.sa2.reqid : 0;
 	fprintf(f, "\t%s mode=%s spi=%u(0x%08x) reqid=%u(0x%08x)\n",
-		m.base.satype == SADB_SATYPE_AH ? "ah" : "esp", mode < 3 ? modes[mode] : "?",
+		m.base.satype == SADB_SATYPE_AH ? "ah" : comp ? "ipcomp" : udp ? "esp-udp" : "esp",
+		mode < 3 ? modes[mode] : "?",
 		m.sa.spi, m.sa.spi, reqid, reqid);
 	const char *ename = alg_name(enames, m.sa.encrypt, eb, sizeof(eb));
 	const char *aname = alg_name(anames, m.sa.auth, ab, sizeof(ab));
-	if (PFKEY_HAS(&m, SADB_EXT_KEY_ENCRYPT))
+	if (comp)
+		fprintf(f, "\tC: %s\n", m.sa.encrypt == SADB_X_CALG_DEFLATE ? "deflate" : ename);
+	else if (PFKEY_HAS(&m, SADB_EXT_KEY_ENCRYPT))
 		print_key(f, "E", ename, &m.key_enc);
 	else if (m.base.satype == SADB_SATYPE_ESP)
 		fprintf(f, "\tE: %s\n", ename);
@@ -190,7 +198,8 @@ int setkey_print_sp(FILE *f, const uint8_t *msg, size_t len)
 			inet_ntop(AF_INET6, &q->src.addr, ts, sizeof(ts));
 			inet_ntop(AF_INET6, &q->dst.addr, td, sizeof(td));
 		}
-		fprintf(f, "\t%s/%s/%s%s%s/%s", q->proto == IPPROTO_AH ? "ah" : "esp",
+		fprintf(f, "\t%s/%s/%s%s%s/%s", q->proto == IPPROTO_AH ? "ah" :
+			q->proto == PFKEY_IPPROTO_IPCOMP ? "ipcomp" : "esp",
 			q->mode < 3 ? modes[q->mode] : "?", ts, q->tunnel_addrs ? "-" : "", td,
 			q->level < 4 ? levels[q->level] : "?");
 		if (q->level == IPSEC_LEVEL_UNIQUE && q->reqid)

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ipsec/ipcomp.h"
 #include "ipsec/ipsec.h"
 #include "wire/ip6_const.h"
 #include "wire/pfkey.h"
+#include "wire/udpencap.h"
 
 #define PFKEY_MSG_MAX 4096
 
@@ -86,12 +88,14 @@ static uint8_t aalg_to(enum ipsec_auth_alg a)
 static uint8_t satype_to_proto(uint8_t satype)
 {
 	return satype == SADB_SATYPE_ESP ? IPPROTO6_ESP :
-	       satype == SADB_SATYPE_AH ? IPPROTO6_AH : 0;
+	       satype == SADB_SATYPE_AH ? IPPROTO6_AH :
+	       satype == SADB_X_SATYPE_IPCOMP ? IPPROTO6_IPCOMP : 0;
 }
 
 static uint8_t proto_to_satype(uint8_t proto)
 {
-	return proto == IPPROTO6_ESP ? SADB_SATYPE_ESP : SADB_SATYPE_AH;
+	return proto == IPPROTO6_ESP ? SADB_SATYPE_ESP :
+	       proto == IPPROTO6_IPCOMP ? SADB_X_SATYPE_IPCOMP : SADB_SATYPE_AH;
 }
 
 /* ---- replies ---- */
@@ -101,7 +105,8 @@ static void sa_to_msg(struct pfkey_buf *b, const struct ipsec_sa *sa, bool keys)
 	uint32_t window = sa->replay.size;
 	struct pfkey_sa psa = {
 		.spi = sa->spi, .replay = (uint8_t)(window / 8 > 255 ? 255 : window / 8),
-		.state = sa->state, .auth = aalg_to(sa->auth), .encrypt = ealg_to(sa->enc),
+		.state = sa->state, .auth = aalg_to(sa->auth),
+		.encrypt = sa->proto == IPPROTO6_IPCOMP ? sa->calg : ealg_to(sa->enc),
 		.flags = sa->flags,
 	};
 	pfkey_emit_sa(b, &psa);
@@ -130,6 +135,12 @@ static void sa_to_msg(struct pfkey_buf *b, const struct ipsec_sa *sa, bool keys)
 	/* a window the 8-bit byte count cannot say exactly, as FreeBSD reports it */
 	if (window / 8 > 255 || window % 8)
 		pfkey_emit_sa_replay(b, window);
+	if (sa->encap_type) {
+		struct pfkey_natt n = { sa->encap_type, sa->encap_sport, sa->encap_dport };
+		struct pfkey_address oa = { .prefixlen = 128, .addr = sa->natt_oa[0],
+					    .proto = IPSEC_ULPROTO_ANY };
+		pfkey_emit_natt(b, &n, sa->natt_oa_present & 1 ? &oa : NULL);
+	}
 }
 
 static void send_msg(struct ctx *c, struct pfkey_buf *b)
@@ -204,6 +215,37 @@ static int sa_from_msg(struct ctx *c, struct ipsec_sa *t)
 		t->mode = m->sa2.mode;
 		t->reqid = m->sa2.reqid;
 	}
+	if (c->proto == IPPROTO6_IPCOMP) {
+		/* RFC 3173: a compression algorithm in sadb_sa_encrypt, no keys, no
+		 * integrity, no anti-replay; ipcomp_sa_check (via sad_add) checks the CPI */
+		if (m->sa.auth != SADB_AALG_NONE || PFKEY_HAS(m, SADB_EXT_KEY_AUTH) ||
+		    PFKEY_HAS(m, SADB_EXT_KEY_ENCRYPT) || m->present & BIT(SADB_X_EXT_NAT_T_TYPE))
+			return -EINVAL;
+		if (m->sa.encrypt != SADB_X_CALG_DEFLATE)
+			return -EPROTONOSUPPORT;
+		t->calg = m->sa.encrypt;
+		t->replay.size = 0;
+		goto lifetimes;
+	}
+	if (PFKEY_HAS(m, SADB_X_EXT_NAT_T_TYPE)) {
+		/* RFC 3948 over IPv6; the ports default to 4500, as the IKE daemons use */
+		if (c->proto != IPPROTO6_ESP || m->natt.type != UDPENCAP_TYPE_ESPINUDP)
+			return -EINVAL;
+		t->encap_type = m->natt.type;
+		t->encap_sport = PFKEY_HAS(m, SADB_X_EXT_NAT_T_SPORT) ? m->natt.sport :
+				 UDPENCAP_PORT;
+		t->encap_dport = PFKEY_HAS(m, SADB_X_EXT_NAT_T_DPORT) ? m->natt.dport :
+				 UDPENCAP_PORT;
+		if (!t->encap_sport || !t->encap_dport)
+			return -EINVAL;
+		if (PFKEY_HAS(m, SADB_X_EXT_NAT_T_OA)) {
+			t->natt_oa[0] = m->natt.oa.addr;
+			t->natt_oa_present = 1;
+		}
+	} else if (m->present & (BIT(SADB_X_EXT_NAT_T_SPORT) | BIT(SADB_X_EXT_NAT_T_DPORT) |
+				 BIT(SADB_X_EXT_NAT_T_OA))) {
+		return -EINVAL;               /* ports without an encapsulation type */
+	}
 	if ((r = ealg_from(m->sa.encrypt, &t->enc)) && c->proto == IPPROTO6_ESP)
 		return r;
 	if (c->proto == IPPROTO6_AH) {
@@ -231,6 +273,7 @@ static int sa_from_msg(struct ctx *c, struct ipsec_sa *t)
 	if (ipsec_enc_is_aead(t->enc) ? t->auth != IPSEC_AUTH_NONE :
 	    t->auth == IPSEC_AUTH_NONE)
 		return -EINVAL;
+lifetimes:;
 	const struct pfkey_lifetime *h = &m->life[1], *so = &m->life[2];
 	t->hard = (struct ipsec_lifetime){ h->allocations, h->bytes, h->addtime, h->usetime };
 	t->soft = (struct ipsec_lifetime){ so->allocations, so->bytes, so->addtime, so->usetime };

@@ -125,7 +125,8 @@ static int ext_policy(struct pfkey_msg *m, const uint8_t *p, size_t len)
 		r->reqid = get32(q + 8);
 		if (r->mode > 2 || r->level > IPSEC_LEVEL_UNIQUE)
 			return -EINVAL;
-		if (r->proto != IPPROTO_ESP && r->proto != IPPROTO_AH)
+		if (r->proto != IPPROTO_ESP && r->proto != IPPROTO_AH &&
+		    r->proto != PFKEY_IPPROTO_IPCOMP)
 			return -EPROTONOSUPPORT;
 		if (qlen > 16) {
 			int a = parse_sockaddr(q + 16, qlen - 16, &r->src);
@@ -143,6 +144,38 @@ static int ext_policy(struct pfkey_msg *m, const uint8_t *p, size_t len)
 	if (pol->type != IPSEC_POLICY_IPSEC && pol->n_req)
 		return -EINVAL;
 	return 0;
+}
+
+/* sadb_x_nat_t_type: type, 3 reserved bytes */
+static int ext_natt_type(struct pfkey_msg *m, const uint8_t *p, size_t len)
+{
+	m->natt.type = p[4];
+	return p[5] | p[6] | p[7] ? -EINVAL : 0;
+}
+
+/* sadb_x_nat_t_port: the port in network order, 2 reserved bytes */
+static int ext_natt_port(struct pfkey_msg *m, const uint8_t *p, size_t len)
+{
+	uint16_t port = (uint16_t)(p[4] << 8 | p[5]);
+	if (get16(p + 2) == SADB_X_EXT_NAT_T_SPORT)
+		m->natt.sport = port;
+	else
+		m->natt.dport = port;
+	return get16(p + 6) ? -EINVAL : 0;
+}
+
+/* NAT_T_OA: a sadb_address like the others */
+static int ext_natt_oa(struct pfkey_msg *m, const uint8_t *p, size_t len)
+{
+	struct pfkey_address *a = &m->natt.oa;
+	a->proto = p[4];
+	a->prefixlen = p[5];
+	if (get16(p + 6) != 0)
+		return -EINVAL;
+	int r = parse_sockaddr(p + 8, len - 8, a);
+	if (r < 0)
+		return r;
+	return a->prefixlen > 128 || (size_t)r + 8 != len ? -EINVAL : 0;
 }
 
 /* sadb_x_sa_replay (FreeBSD): the window in packets */
@@ -178,6 +211,10 @@ static const struct ext_row {
 	[SADB_X_EXT_POLICY] = { 16, 0, ext_policy },
 	[SADB_X_EXT_SA2] = { 16, 16, ext_sa2 },
 	[SADB_X_EXT_SA_REPLAY] = { 8, 8, ext_sa_replay },
+	[SADB_X_EXT_NAT_T_TYPE] = { 8, 8, ext_natt_type },
+	[SADB_X_EXT_NAT_T_SPORT] = { 8, 8, ext_natt_port },
+	[SADB_X_EXT_NAT_T_DPORT] = { 8, 8, ext_natt_port },
+	[SADB_X_EXT_NAT_T_OA] = { 16, 0, ext_natt_oa },
 };
 
 int pfkey_parse(const uint8_t *p, size_t len, struct pfkey_msg *m)
@@ -387,6 +424,25 @@ void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max)
 		return;
 	put32(q + 4, min);
 	put32(q + 8, max);
+}
+
+void pfkey_emit_natt(struct pfkey_buf *b, const struct pfkey_natt *n,
+		     const struct pfkey_address *oa)
+{
+	uint8_t *q = ext(b, SADB_X_EXT_NAT_T_TYPE, 8);
+	if (q)
+		q[4] = n->type;
+	uint16_t type[2] = { SADB_X_EXT_NAT_T_SPORT, SADB_X_EXT_NAT_T_DPORT };
+	uint16_t port[2] = { n->sport, n->dport };
+	for (int i = 0; i < 2; i++) {
+		q = ext(b, type[i], 8);
+		if (q) {
+			q[4] = (uint8_t)(port[i] >> 8);
+			q[5] = (uint8_t)port[i];
+		}
+	}
+	if (oa)
+		pfkey_emit_address(b, SADB_X_EXT_NAT_T_OA, oa);
 }
 
 void pfkey_emit_sa_replay(struct pfkey_buf *b, uint32_t packets)

@@ -28,14 +28,16 @@ enum {
 	SADB_X_SPDDELETE2, SADB_MAX = SADB_X_SPDDELETE2
 };
 
-/* RFC 2367 2.3 extension types; 17-19 KAME */
+/* RFC 2367 2.3 extension types; 17-19 KAME; 20-23 the NAT-T ones Linux and KAME share
+ * (23 is Linux's NAT_T_OA, KAME's NAT_T_OAI; 24 differs between them and is refused) */
 enum {
 	SADB_EXT_SA = 1, SADB_EXT_LIFETIME_CURRENT, SADB_EXT_LIFETIME_HARD,
 	SADB_EXT_LIFETIME_SOFT, SADB_EXT_ADDRESS_SRC, SADB_EXT_ADDRESS_DST,
 	SADB_EXT_ADDRESS_PROXY, SADB_EXT_KEY_AUTH, SADB_EXT_KEY_ENCRYPT, SADB_EXT_IDENTITY_SRC,
 	SADB_EXT_IDENTITY_DST, SADB_EXT_SENSITIVITY, SADB_EXT_PROPOSAL, SADB_EXT_SUPPORTED_AUTH,
 	SADB_EXT_SUPPORTED_ENCRYPT, SADB_EXT_SPIRANGE, SADB_X_EXT_KMPRIVATE, SADB_X_EXT_POLICY,
-	SADB_X_EXT_SA2, SADB_EXT_MAX = SADB_X_EXT_SA2
+	SADB_X_EXT_SA2, SADB_X_EXT_NAT_T_TYPE, SADB_X_EXT_NAT_T_SPORT, SADB_X_EXT_NAT_T_DPORT,
+	SADB_X_EXT_NAT_T_OA, SADB_EXT_MAX = SADB_X_EXT_NAT_T_OA
 };
 
 /* FreeBSD's sadb_x_sa_replay: the window in packets, for windows above the 2040 that
@@ -48,6 +50,7 @@ enum {
 #define SADB_SATYPE_UNSPEC 0
 #define SADB_SATYPE_AH     2
 #define SADB_SATYPE_ESP    3
+#define SADB_X_SATYPE_IPCOMP 9       /* KAME/Linux: IPComp associations (RFC 3173) */
 #define SADB_SASTATE_LARVAL 0
 #define SADB_SASTATE_MATURE 1
 #define SADB_SASTATE_DYING  2
@@ -67,6 +70,10 @@ enum {
 #define SADB_X_EALG_AES_GCM_ICV16 20
 #define SADB_X_EALG_NULL_AES_GMAC 23
 #define SADB_X_EALG_CHACHA20POLY1305 28  /* no PF_KEY number exists: the IKEv2 one */
+/* IPComp: in sadb_sa_encrypt (KAME/Linux SADB_X_CALG_*, = IANA IPCOMP transform ids) */
+#define SADB_X_CALG_NONE          0
+#define SADB_X_CALG_DEFLATE       2
+#define PFKEY_IPPROTO_IPCOMP      108    /* sadb_x_ipsecrequest_proto of an IPComp request */
 
 /* KAME sadb_x_policy / sadb_x_ipsecrequest */
 #define IPSEC_POLICY_DISCARD 0
@@ -134,6 +141,13 @@ struct pfkey_sa2 {
 	uint32_t seq, reqid;
 };
 
+/* RFC 3948 NAT traversal (sadb_x_nat_t_type, sadb_x_nat_t_port, NAT_T_OA's address) */
+struct pfkey_natt {
+	uint8_t type;                 /* UDP_ENCAP_ESPINUDP (2) */
+	uint16_t sport, dport;        /* host order here */
+	struct pfkey_address oa;
+};
+
 struct pfkey_msg {
 	struct pfkey_base base;
 	uint32_t present;             /* 1 << SADB_EXT_* of each extension there */
@@ -145,6 +159,7 @@ struct pfkey_msg {
 	struct pfkey_sa2 sa2;
 	struct pfkey_policy policy;
 	uint32_t sa_replay;           /* SADB_X_EXT_SA_REPLAY: packets */
+	struct pfkey_natt natt;
 };
 
 #define PFKEY_HAS(m, ext) (((m)->present >> (ext)) & 1)
@@ -175,6 +190,9 @@ void pfkey_emit_supported(struct pfkey_buf *b, uint16_t type, const struct pfkey
 void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max);
 /* SADB_X_EXT_SA_REPLAY with a window of `packets`. */
 void pfkey_emit_sa_replay(struct pfkey_buf *b, uint32_t packets);
+/* The NAT-T extensions: type, both ports, and NAT_T_OA when oa is non-NULL. */
+void pfkey_emit_natt(struct pfkey_buf *b, const struct pfkey_natt *n,
+		     const struct pfkey_address *oa);
 /* Writes the total length into the base header: the message length, or -ENOBUFS. */
 int pfkey_finish(struct pfkey_buf *b);
 
