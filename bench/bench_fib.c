@@ -582,7 +582,7 @@ static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *na
 {
 	const struct fib6_view *v = f->global.view;
 	unsigned hist[24] = { 0 };
-	uint64_t visits = 0, chains = 0;
+	uint64_t visits = 0, chains = 0, small_end = 0;
 	for (unsigned i = 0; i < NADDR; i++) {
 		fib6_key k = fib6_key_load(a[i]);
 		uint32_t e = v->dp[(uint32_t)(k >> (128 - v->dp_bits))];
@@ -595,8 +595,11 @@ static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *na
 				    __builtin_popcountll(n->leafvec) == 1)
 					chains++;
 				unsigned s = (unsigned)((k << off) >> (128 - FIB6_STRIDE));
-				if (!(n->vector >> s & 1))
+				if (!(n->vector >> s & 1)) {
+					if (!n->vector && __builtin_popcountll(n->leafvec) <= 4)
+						small_end++;
 					break;
+				}
 				n = &v->nodes[n->base1 +
 					      __builtin_popcountll(n->vector & ((2ULL << s) - 1)) - 1];
 				off += FIB6_STRIDE;
@@ -605,8 +608,9 @@ static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *na
 		hist[depth < 23 ? depth : 23]++;
 		visits += depth;
 	}
-	printf("  %-9s nodes per lookup %.2f (chain nodes %.2f):", name, (double)visits / NADDR,
-	       (double)chains / NADDR);
+	printf("  %-9s nodes per lookup %.2f (chain nodes %.2f, ending on a childless node of <= 4 "
+	       "runs %.0f%%):", name, (double)visits / NADDR, (double)chains / NADDR,
+	       100.0 * small_end / NADDR);
 	for (unsigned d = 0; d < 24; d++)
 		if (hist[d])
 			printf(" %u:%.1f%%", d, 100.0 * hist[d] / NADDR);
@@ -615,7 +619,8 @@ static void levels_report(const struct fib6 *f, uint8_t (*a)[16], const char *na
 
 /* --callgrind: a fixed number of lookups in functions of their own, so that
  * `valgrind --tool=callgrind --toggle-collect=cg_*` counts instructions per lookup
- * (bench/fib_run.sh). Only the real table, to keep the run short under valgrind. */
+ * (bench/fib_run.sh). Four calls of each, so four dumps: the real table with random and
+ * with in-table destinations, then the grown table with the same two sets. */
 #define CG_N 100000u
 __attribute__((noinline)) uint64_t cg_poptrie_single(void *t, uint8_t (*a)[16]);
 __attribute__((noinline)) uint64_t cg_poptrie_batch(void *t, uint8_t (*a)[16]);
@@ -648,12 +653,11 @@ uint64_t cg_radix_single(void *t, uint8_t (*a)[16])
 	return acc;
 }
 
-static int callgrind_mode(const struct prefix *p, size_t n)
+static void callgrind_table(const struct prefix *p, size_t n)
 {
 	size_t bytes;
 	void *um = um_build(p, n, &bytes), *rx = rx_build(p, n, &bytes);
 	uint8_t (*a)[16] = malloc(CG_N * 16 + BATCH * 16);
-	results = malloc((CG_N + BATCH) * sizeof(*results));
 	for (int set = SET_RANDOM; set <= SET_INSIDE; set += SET_INSIDE - SET_RANDOM) {
 		rng = 42;
 		for (unsigned i = 0; i < CG_N; i++) {
@@ -664,11 +668,23 @@ static int callgrind_mode(const struct prefix *p, size_t n)
 				fib6_key_store((fib6_key_load(x->a) & m) | (fib6_key_load(a[i]) & ~m), a[i]);
 			}
 		}
-		printf("%s %llx %llx %llx\n", set_name[set],
+		printf("%zu %s %llx %llx %llx\n", n, set_name[set],
 		       (unsigned long long)cg_poptrie_single(um, a),
 		       (unsigned long long)cg_poptrie_batch(um, a),
 		       (unsigned long long)cg_radix_single(rx, a));
 	}
+	free(a);
+	um_destroy(um);
+	rx_destroy(rx);
+}
+
+static int callgrind_mode(const struct prefix *p, size_t n)
+{
+	results = malloc((CG_N + BATCH) * sizeof(*results));
+	callgrind_table(p, n);
+	struct prefix *grown = grow_table(p, n, GROWN);
+	callgrind_table(grown, GROWN);
+	free(grown);
 	return 0;
 }
 

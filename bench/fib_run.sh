@@ -16,16 +16,18 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 if command -v valgrind >/dev/null; then
 	out=$(mktemp)
 	echo
-	echo "== instructions per lookup (callgrind, ipv6-fib-2021, 100000 lookups per function) =="
+	echo "== instructions per lookup (callgrind, 100000 lookups per function and set) =="
 	for f in cg_poptrie_single cg_poptrie_batch cg_radix_single; do
 		rm -f "$out".*
 		valgrind --tool=callgrind --toggle-collect="$f" --dump-after="$f" \
 			--callgrind-out-file="$out" "$BIN" "$TABLE" --callgrind >/dev/null 2>"$out.log"
-		# one dump per call: random destinations, then in-table ones
-		r=$(grep -E '^(summary|totals):' "$out.1" | head -1 | awk '{print $2}')
-		t=$(grep -E '^(summary|totals):' "$out.2" | head -1 | awk '{print $2}')
-		printf '%-18s random %4d   in-table %4d  instructions per lookup\n' "$f" \
-			$(( r / 100000 )) $(( t / 100000 ))
+		# one dump per call: real table random, in-table; grown table random, in-table
+		c=()
+		for i in 1 2 3 4; do
+			c+=($(( $(grep -E '^(summary|totals):' "$out.$i" | head -1 | awk '{print $2}') / 100000 )))
+		done
+		printf '%-18s 105k: random %4d in-table %4d   220k: random %4d in-table %4d\n' \
+			"$f" "${c[@]}"
 	done
 	rm -f "$out" "$out".*
 fi

@@ -61,11 +61,6 @@ static inline unsigned slot_of(fib6_key k, unsigned off)
 	return (unsigned)((k << off) >> (128 - STRIDE));
 }
 
-static inline uint32_t leaf_out(fib6_leaf l)
-{
-	return l == LEAF_NONE ? FIB6_NONE : l;
-}
-
 static inline fib6_leaf leaf_in(uint32_t nh)
 {
 	return nh == FIB6_NONE ? LEAF_NONE : (fib6_leaf)nh;

@@ -26,14 +26,21 @@ static inline uint32_t leaf_out(fib6_leaf l)
 	return l == FIB6_LEAF_NONE ? FIB6_NONE : l;
 }
 
+static inline uint64_t be64(uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(x);
+#else
+	return x;
+#endif
+}
+
 static inline void key_words(const uint8_t a[16], uint64_t *hi, uint64_t *lo)
 {
 	memcpy(hi, a, 8);
 	memcpy(lo, a + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	*hi = __builtin_bswap64(*hi);
-	*lo = __builtin_bswap64(*lo);
-#endif
+	*hi = be64(*hi);
+	*lo = be64(*lo);
 }
 
 /* Consumes one stride from the window. */
@@ -47,11 +54,14 @@ static inline void key_words(const uint8_t a[16], uint64_t *hi, uint64_t *lo)
 static inline uint32_t walk(const struct fib6_view *v, unsigned dpb, const uint8_t a[16])
 {
 	uint64_t hi, lo;
-	key_words(a, &hi, &lo);
+	memcpy(&hi, a, 8);
+	hi = be64(hi);
 	uint32_t d = (uint32_t)(hi >> (64 - dpb));
 	uint32_t e = __atomic_load_n(&v->dp[d], __ATOMIC_RELAXED);
 	if (e & FIB6_DP_LEAF)
 		return leaf_out((fib6_leaf)e);
+	memcpy(&lo, a + 8, 8);
+	lo = be64(lo);
 	uint64_t w = hi << dpb | lo >> (64 - dpb), r = lo << dpb;
 	const struct fib6_node *n = &v->nodes[e];
 	for (;;) {
@@ -108,11 +118,9 @@ static FAST_TARGET void batch_fast(const struct fib6_view *v, const uint8_t (*ad
 		unsigned nlive = 0, nleaf = 0;
 
 		for (unsigned j = 0; j < m; j++) {
-			uint64_t hi, lo;
-			key_words(addrs[base + j], &hi, &lo);
-			d[j] = (uint32_t)(hi >> (64 - dpb));
-			w[j] = hi << dpb | lo >> (64 - dpb);
-			r[j] = lo << dpb;
+			uint64_t hi;
+			memcpy(&hi, addrs[base + j], 8);
+			d[j] = (uint32_t)(be64(hi) >> (64 - dpb));
 			__builtin_prefetch(&v->dp[d[j]]);
 		}
 		for (unsigned j = 0; j < m; j++) {
@@ -122,6 +130,10 @@ static FAST_TARGET void batch_fast(const struct fib6_view *v, const uint8_t (*ad
 				out[base + j] = leaf_out((fib6_leaf)e);
 				continue;
 			}
+			uint64_t hi, lo;
+			key_words(addrs[base + j], &hi, &lo);
+			w[j] = hi << dpb | lo >> (64 - dpb);
+			r[j] = lo << dpb;
 			cur[j] = &nodes[e];
 			prefetch_node(cur[j]);
 			live[nlive++] = (uint8_t)j;
