@@ -33,9 +33,15 @@
  * IPV6_LEAVE_GROUP, IPV6_V6ONLY, IPV6_RECVPKTINFO, IPV6_PKTINFO (sticky), IPV6_RECVHOPLIMIT,
  * IPV6_RECVTCLASS, IPV6_TCLASS, IPV6_DONTFRAG, IPV6_USE_MIN_MTU, IPV6_RECVPATHMTU,
  * IPV6_PATHMTU (get, connected sockets), IPV6_CHECKSUM; IPPROTO_ICMPV6 ICMP6_FILTER.
+ * Extension headers (RFC 3542 4, 9; UDP and raw sockets): IPV6_HOPOPTS, IPV6_DSTOPTS,
+ * IPV6_RTHDRDSTOPTS, IPV6_RTHDR (type 2 only: type 0 is refused, RFC 5095) and IPV6_NEXTHOP
+ * (a neighbor, else EHOSTUNREACH), sticky and as ancillary data (which wins); the stack
+ * fills the Next Header fields and keeps RFC 8200 order. IPV6_RECVHOPOPTS,
+ * IPV6_RECVDSTOPTS, IPV6_RECVRTHDR deliver them as IPV6_HOPOPTS / DSTOPTS / RTHDR cmsgs.
  * Ancillary data sent: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_DONTFRAG,
- * IPV6_USE_MIN_MTU; received: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PATHMTU.
- * Not yet: the RTHDR/HOPOPTS/DSTOPTS family, IPV6_NEXTHOP, inet6_opt_* / inet6_rth_*.
+ * IPV6_USE_MIN_MTU, the extension headers, IPV6_NEXTHOP; received: IPV6_PKTINFO,
+ * IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PATHMTU, the extension headers. Helpers to build and
+ * read them: umk_inet6_opt_* / umk_inet6_rth_*, at the end.
  * RFC 3678 source filters: below.
  *
  * struct in6_pktinfo and struct ip6_mtuinfo are GNU extensions in glibc: define _GNU_SOURCE
