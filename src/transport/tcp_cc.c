@@ -2,7 +2,10 @@
  * tcp_cc.c - congestion control behind one small interface (struct tcp_cc_ops): NewReno
  * (RFC 5681 slow start and congestion avoidance, RFC 6582 recovery lives in tcp_input.c)
  * and CUBIC (RFC 9438, the default), selected per socket with TCP_CONGESTION. cwnd and
- * ssthresh are in bytes; the initial window is RFC 6928's ten segments.
+ * ssthresh are in bytes; the initial window is RFC 6928's ten segments. Slow start, for
+ * both, ends early with HyStart++ (RFC 9406) when the round-trip time grows: a queue is
+ * building, so the window stops doubling (Conservative Slow Start) and, if the delay
+ * stays, congestion avoidance begins without waiting for a loss.
  */
 #include <string.h>
 
@@ -13,24 +16,94 @@ uint32_t tcp_flight(const struct tcpcb *tp) { return tp->snd_max - tp->snd_una; 
 
 static uint32_t smss(const struct tcpcb *tp) { return tp->mss - tcp_data_optlen(tp); }
 
+/* RFC 9406 4.3 constants */
+#define HS_MIN_RTT_THRESH   4        /* ms */
+#define HS_MAX_RTT_THRESH   16       /* ms */
+#define HS_MIN_RTT_DIVISOR  8
+#define HS_N_RTT_SAMPLE     8
+#define HS_CSS_GROWTH_DIV   4
+#define HS_CSS_ROUNDS       5
+
+static void hystart_reset(struct tcp_hystart *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->last_round_min = h->cur_round_min = h->css_baseline = UINT32_MAX;
+}
+
+void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt)
+{
+	struct tcp_hystart *h = &tp->hystart;
+	if (tp->cwnd >= tp->ssthresh || tp->ssthresh != TCP_SSTHRESH_INIT || !h->started)
+		return;
+	if (rtt < h->cur_round_min)
+		h->cur_round_min = rtt;
+	h->samples++;
+}
+
 static void common_init(struct tcpcb *tp)
 {
 	/* RFC 6928 2: IW = min(10*MSS, max(2*MSS, 14600)) */
 	uint32_t m = smss(tp);
 	uint32_t iw = 10 * m, cap = 2 * m > 14600 ? 2 * m : 14600;
 	tp->cwnd = iw < cap ? iw : cap;
-	tp->ssthresh = UINT32_MAX / 2;   /* RFC 5681 3.1: arbitrarily high */
+	tp->ssthresh = TCP_SSTHRESH_INIT;   /* RFC 5681 3.1: arbitrarily high */
 	tp->bytes_acked = 0;
+	hystart_reset(&tp->hystart);
 }
 
-/* RFC 5681 3.1 slow start with RFC 3465 byte counting (L = 2 SMSS); true when cwnd was
- * below ssthresh and the ACK was used here. */
-static bool slow_start(struct tcpcb *tp, uint32_t acked)
+/* RFC 9406 4.2: at each round's end, compare its minimum RTT with the last round's. */
+static void hystart_round(struct umk_stack *s, struct tcpcb *tp)
+{
+	struct tcp_hystart *h = &tp->hystart;
+	if (!h->started) {
+		h->started = true;
+		h->window_end = tp->snd_max;
+		return;
+	}
+	if (seq_lt(tp->snd_una, h->window_end))
+		return;
+	bool enough = h->samples >= HS_N_RTT_SAMPLE && h->cur_round_min != UINT32_MAX;
+	if (h->css_baseline == UINT32_MAX) {
+		if (enough && h->last_round_min != UINT32_MAX) {
+			uint32_t th = h->last_round_min / HS_MIN_RTT_DIVISOR;
+			th = th < HS_MIN_RTT_THRESH ? HS_MIN_RTT_THRESH :
+			     th > HS_MAX_RTT_THRESH ? HS_MAX_RTT_THRESH : th;
+			if (h->cur_round_min >= h->last_round_min + th) {
+				COUNT(s, TCP_HYSTART_CSS);
+				h->css_baseline = h->cur_round_min;
+				h->css_rounds = 0;
+			}
+		}
+	} else if (enough && h->cur_round_min < h->css_baseline) {
+		/* 4.2: the delay went away; it was not a queue: slow start again */
+		h->css_baseline = UINT32_MAX;
+	} else if (++h->css_rounds >= HS_CSS_ROUNDS) {
+		/* the delay stayed: congestion avoidance from here, no loss needed */
+		COUNT(s, TCP_HYSTART_EXIT);
+		tp->ssthresh = tp->cwnd;
+	}
+	h->last_round_min = h->cur_round_min;
+	h->cur_round_min = UINT32_MAX;
+	h->samples = 0;
+	h->window_end = tp->snd_max;
+}
+
+/* RFC 5681 3.1 slow start with RFC 3465 byte counting (L = 2 SMSS), slowed to a quarter in
+ * HyStart++'s Conservative Slow Start; true when cwnd was below ssthresh and the ACK was
+ * used here. */
+static bool slow_start(struct umk_stack *s, struct tcpcb *tp, uint32_t acked)
 {
 	if (tp->cwnd >= tp->ssthresh)
 		return false;
 	uint32_t m = smss(tp);
-	tp->cwnd += acked < 2 * m ? acked : 2 * m;
+	uint32_t inc = acked < 2 * m ? acked : 2 * m;
+	/* RFC 9406 4.1: HyStart++ in the initial slow start only (ssthresh still unset) */
+	bool initial = tp->ssthresh == TCP_SSTHRESH_INIT;
+	if (initial && tp->hystart.css_baseline != UINT32_MAX)
+		inc /= HS_CSS_GROWTH_DIV;   /* RFC 9406 4.2 */
+	tp->cwnd += inc;
+	if (initial)
+		hystart_round(s, tp);
 	return true;
 }
 
@@ -44,8 +117,7 @@ static void reno_init(struct umk_stack *s, struct tcpcb *tp)
 
 static void reno_on_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t acked)
 {
-	(void)s;
-	if (slow_start(tp, acked))
+	if (slow_start(s, tp, acked))
 		return;
 	/* RFC 5681 3.1 congestion avoidance: one SMSS per cwnd of data acknowledged */
 	tp->bytes_acked += acked;
@@ -115,7 +187,7 @@ static double w_cubic(const struct tcp_cubic *c, double t)
 static void cubic_on_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t acked)
 {
 	struct tcp_cubic *c = &tp->cubic;
-	if (slow_start(tp, acked))
+	if (slow_start(s, tp, acked))
 		return;
 	double m = smss(tp);
 	double cwnd = tp->cwnd / m;

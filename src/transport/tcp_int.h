@@ -56,6 +56,7 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TCP_DEF_KEEPCNT     9
 #define TCP_FIN_TIMEOUT_MS  60000    /* FIN_WAIT_2 of a closed socket (as BSD/Linux) */
 #define TCP_INIT_WINDOW     10       /* RFC 6928: segments */
+#define TCP_SSTHRESH_INIT   (UINT32_MAX / 2)  /* RFC 5681 3.1: "arbitrarily high" */
 #define TCP_DUPTHRESH       3        /* RFC 5681 3.2, RFC 6675 */
 #define TCP_OOO_MAX         16       /* out-of-order ranges held in a receive ring */
 #define TCP_SB_MAX          32       /* SACKed ranges in the sender scoreboard */
@@ -122,6 +123,15 @@ struct tcp_cubic {
 	double cwnd_frac;        /* fractional segment growth carried over */
 };
 
+/* RFC 9406 HyStart++ state of slow start (ms for RTTs, UINT32_MAX = none yet). */
+struct tcp_hystart {
+	uint32_t window_end;             /* the round ends when this is acknowledged */
+	uint32_t last_round_min, cur_round_min, samples;
+	uint32_t css_baseline;           /* UINT32_MAX outside Conservative Slow Start */
+	uint8_t css_rounds;
+	bool started;
+};
+
 struct tcpcb {
 	struct tcpcb *next, *prev;       /* every connection of the stack */
 	struct tcpcb *hnext;             /* 4-tuple hash chain (connected states) */
@@ -165,6 +175,8 @@ struct tcpcb {
 	/* congestion control and loss recovery */
 	const struct tcp_cc_ops *cc;
 	struct tcp_cubic cubic;
+	struct tcp_hystart hystart;
+	uint32_t last_rtt;               /* the latest RTT sample, ms (HyStart++) */
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover;                /* RFC 6582 / RFC 6675 RecoveryPoint */
@@ -310,6 +322,8 @@ void tcp_timewait_arm(struct umk_stack *s, struct tcpcb *tp);
 void tcp_rtt_sample(struct umk_stack *s, struct tcpcb *tp, uint32_t rtt);
 
 /* ---- tcp_cc.c ---- */
+/* RFC 9406: a round-trip sample for slow start's delay check. */
+void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt);
 extern const struct tcp_cc_ops tcp_newreno, tcp_cubic;
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 uint32_t tcp_flight(const struct tcpcb *tp);

@@ -27,6 +27,8 @@ void tcp_rtt_sample(struct umk_stack *s, struct tcpcb *tp, uint32_t rtt)
 {
 	if (!rtt)
 		rtt = 1;
+	tp->last_rtt = rtt;
+	tcp_hystart_rtt(tp, rtt);
 	if (!tp->srtt) {
 		tp->srtt = rtt << 3;
 		tp->rttvar = rtt << 1;           /* R/2, scaled by 4 */

@@ -6,7 +6,10 @@
  *     it long before the 1 s RTO, and the repair counts as a loss (7.4.2);
  *   - RFC 8985 6.2: the fast retransmission of a hole is lost as well; newer data SACKed
  *     more than SRTT + SRTT/4 later sends it again, with no RTO;
- *   - RFC 3042 limited transmit: the first two duplicate ACKs each release a new segment.
+ *   - RFC 3042 limited transmit: the first two duplicate ACKs each release a new segment;
+ *   - RFC 9406 HyStart++: behind a bottleneck (the receiver takes so many segments a
+ *     millisecond, the rest queue) the growing RTT ends slow start without a loss; on a
+ *     path without a queue it does not.
  */
 #include "sim_tcp_util.h"
 
@@ -23,6 +26,13 @@ struct rx {
 	int n_drops;
 	int arrivals[256];             /* per segment index (MSS units from base) */
 	uint64_t got;                  /* in-order bytes */
+	int cap;                       /* segments taken per ms, 0 = all (no bottleneck) */
+	struct tcp_range queue[512];   /* arrived, waiting for the bottleneck ... */
+	uint32_t queue_ts[512];        /* ... with their TSval */
+	int q_len;
+	uint32_t echo;                 /* TSval to echo (RFC 7323 3) */
+	int sd;                        /* A's socket, and what it has still to send */
+	size_t to_send;
 };
 
 static bool want_drop(struct rx *r, int idx)
@@ -81,7 +91,9 @@ static void rx_add(struct rx *r, uint32_t s, uint32_t e)
 static void rx_ack(struct rx *r)
 {
 	struct tcp_hdr_info h = peer_seg(&r->p, TH_ACK);
-	for (int i = 0; i < r->n_ooo && i < 4; i++) {
+	if (r->p.ts)
+		h.opt.tsecr = r->echo;
+	for (int i = 0; i < r->n_ooo && i < 3; i++) {
 		h.opt.sack[i].start = r->ooo[i].start;
 		h.opt.sack[i].end = r->ooo[i].end;
 	}
@@ -96,7 +108,15 @@ static void rx_ack(struct rx *r)
 static uint64_t rx_run(struct rx *r, uint64_t total, uint64_t limit)
 {
 	umk_time_t t0 = sim_now(net);
+	static const uint8_t zero[64 << 10];
 	while (r->got < total && sim_now(net) - t0 < limit) {
+		while (r->to_send) {
+			size_t c = r->to_send < sizeof(zero) ? r->to_send : sizeof(zero);
+			ssize_t w = umk_send(a, r->sd, zero, c, 0);
+			if (w <= 0)
+				break;
+			r->to_send -= (size_t)w;
+		}
 		sim_run_for(net, 1);
 		struct tcp_hdr_info segs[SEEN_MAX];
 		int n = n_seen;
@@ -108,9 +128,27 @@ static uint64_t rx_run(struct rx *r, uint64_t total, uint64_t limit)
 			int idx = (int)((segs[i].seq - r->base) / MSS);
 			if (idx >= 0 && idx < 256 && want_drop(r, idx))
 				continue;
+			if (r->cap) {
+				assert_true(r->q_len < 512);
+				r->queue_ts[r->q_len] = segs[i].opt.tsval;
+				r->queue[r->q_len++] = (struct tcp_range){ segs[i].seq,
+					segs[i].seq + segs[i].payload_len };
+				continue;
+			}
+			r->echo = segs[i].opt.tsval;
 			rx_add(r, segs[i].seq, segs[i].seq + segs[i].payload_len);
 			rx_ack(r);
 		}
+		/* the bottleneck: cap segments a millisecond leave the queue */
+		int k = r->q_len < r->cap ? r->q_len : r->cap;
+		for (int i = 0; i < k; i++) {
+			r->echo = r->queue_ts[i];
+			rx_add(r, r->queue[i].start, r->queue[i].end);
+			rx_ack(r);
+		}
+		memmove(r->queue, r->queue + k, (size_t)(r->q_len - k) * sizeof(r->queue[0]));
+		memmove(r->queue_ts, r->queue_ts + k, (size_t)(r->q_len - k) * sizeof(r->queue_ts[0]));
+		r->q_len -= k;
 	}
 	uint64_t took = sim_now(net) - t0;
 	sim_run_for(net, 5);            /* the last ACK reaches A */
@@ -118,12 +156,14 @@ static uint64_t rx_run(struct rx *r, uint64_t total, uint64_t limit)
 }
 
 /* A connection from the peer to A; A's socket sends n bytes. */
-static int rx_open(struct rx *r, uint64_t seed, size_t n)
+static int rx_open_ts(struct rx *r, uint64_t seed, size_t n, bool ts)
 {
 	peer_setup(seed, NULL);
 	int l = listen_on(APORT, 4);
 	memset(r, 0, sizeof(*r));
-	r->p = (struct peer){ .sport = 40000, .dport = APORT };
+	/* with timestamps also a window scale: 65535 << 4, so the window never limits */
+	r->p = (struct peer){ .sport = 40000, .dport = APORT, .ts = ts, .tsval = 1,
+			      .wscale = ts ? 5 : 0 };
 	int sd = peer_open(&r->p, l, 1000);
 	r->base = r->p.rcv_nxt;
 	/* an RTT sample first: one segment, answered after 2 ms (the link's RTT) */
@@ -140,6 +180,8 @@ static int rx_open(struct rx *r, uint64_t seed, size_t n)
 	assert_int_equal(umk_send(a, sd, buf, n, 0), (ssize_t)n);
 	return sd;
 }
+
+static int rx_open(struct rx *r, uint64_t seed, size_t n) { return rx_open_ts(r, seed, n, false); }
 
 static void test_tail_loss_probe(void **state)
 {
@@ -217,12 +259,43 @@ static void test_limited_transmit(void **state)
 	sim_net_free(net);
 }
 
+static void hystart(int cap, uint64_t seed)
+{
+	struct rx r;
+	size_t n = 2 << 20;
+	r.sd = rx_open_ts(&r, seed, 64 << 10, true);
+	r.to_send = n - (64 << 10);
+	r.cap = cap;
+	uint64_t ms = rx_run(&r, n, 20000);
+	struct tcpcb *tp = tcb_of(a, APORT, r.p.sport);
+	print_message("bottleneck %d segments/ms: %llu ms, cwnd %u, ssthresh %u, CSS %llu, exits "
+		      "%llu\n", cap, (unsigned long long)ms, tp->cwnd, tp->ssthresh,
+		      (unsigned long long)counter(a, "HystartConservativeStarts"),
+		      (unsigned long long)counter(a, "HystartSlowStartExits"));
+	assert_int_equal(r.got, n);
+	assert_int_equal(counter(a, "RetransSegs"), 0);
+	if (cap) {
+		assert_true(counter(a, "HystartConservativeStarts") >= 1);
+		assert_int_equal(counter(a, "HystartSlowStartExits"), 1);
+		assert_true(tp->ssthresh < TCP_SSTHRESH_INIT);   /* congestion avoidance */
+	} else {
+		assert_int_equal(counter(a, "HystartConservativeStarts"), 0);
+		assert_int_equal(tp->ssthresh, TCP_SSTHRESH_INIT);
+	}
+	sim_net_free(net);
+}
+
+static void test_hystart_bottleneck(void **state) { (void)state; hystart(2, 44); }
+static void test_hystart_clean(void **state) { (void)state; hystart(0, 45); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tail_loss_probe),
 		cmocka_unit_test(test_lost_retransmission),
 		cmocka_unit_test(test_limited_transmit),
+		cmocka_unit_test(test_hystart_bottleneck),
+		cmocka_unit_test(test_hystart_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,6 +251,7 @@ struct peer {
 	uint32_t snd_nxt, rcv_nxt;   /* the peer's: next to send, next expected from A */
 	bool ts;                     /* offers timestamps */
 	uint32_t tsval;
+	uint8_t wscale;              /* offers window scale wscale - 1 (0: no option) */
 };
 
 static inline struct tcp_hdr_info peer_seg(const struct peer *p, uint8_t flags)
@@ -282,6 +283,10 @@ static inline bool peer_syn(struct peer *p, uint32_t isn)
 	if (p->ts) {
 		h.opt.present |= TCPO_TS;
 		h.opt.tsval = p->tsval;
+	}
+	if (p->wscale) {
+		h.opt.present |= TCPO_WSCALE;
+		h.opt.wscale = (uint8_t)(p->wscale - 1);
 	}
 	inject(&h, NULL, 0);
 	p->snd_nxt = isn + 1;
