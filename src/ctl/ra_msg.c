@@ -149,6 +149,10 @@ int ctl_ra_decode(const uint8_t *buf, size_t len, struct umk_ra_config *c)
 		uint8_t n = get8(&k);
 		if (n > UMK_RA_NAME_MAX || !get(&k, c->dnssl[i], n))
 			return -1;
+		/* a NUL inside would cut the name short of its length (found by
+		 * fuzz_ra_msg: such a name did not encode back to itself) */
+		if (memchr(c->dnssl[i], 0, n))
+			return -1;
 		c->dnssl[i][n] = 0;
 	}
 	return k.fail || k.r != k.end ? -1 : 0;

@@ -220,7 +220,10 @@ static int ra_send(struct umk_stack *s, struct umk_if *ifp, struct rtadv_if *ri,
 		COUNT(s, RA_OUT_FAILED);
 		return -ENOBUFS;
 	}
-	size_t n = nd_emit(pkt->data, pkt_tailroom(pkt), &m);
+	/* what ra_fits promised: the whole packet within the minimum MTU */
+	uint32_t room = pkt_tailroom(pkt);
+	size_t n = nd_emit(pkt->data, room < ND_MIN_LINK_MTU - IP6_HLEN ? room :
+				      ND_MIN_LINK_MTU - IP6_HLEN, &m);
 	if (!n) {
 		COUNT(s, RA_OUT_FAILED);
 		pkt_free(s, pkt);
@@ -635,6 +638,18 @@ static int config_check(const struct umk_ra_config *c)
 	return 0;
 }
 
+/* RFC 4861 6.2.3 lets a router spread its options over several RAs when they do not fit
+ * the link MTU; we send one RA, so a configuration whose RA would not fit the minimum MTU
+ * (1280, RFC 8200 5) is refused rather than never advertised (found by fuzz_ra_msg: eight
+ * prefixes and routes with four 253-byte DNSSL names were accepted and every RA failed). */
+static bool ra_fits(struct umk_if *ifp, const struct umk_ra_config *c)
+{
+	uint8_t buf[ND_MIN_LINK_MTU - IP6_HLEN];
+	struct nd_msg m;
+	ra_build(ifp, c, false, &m);
+	return nd_emit(buf, sizeof(buf), &m) != 0;
+}
+
 int umk_ra_set(struct umk_stack *s, int ifindex, const struct umk_ra_config *c)
 {
 	struct umk_if *ifp = if_get(s, ifindex);
@@ -645,6 +660,8 @@ int umk_ra_set(struct umk_stack *s, int ifindex, const struct umk_ra_config *c)
 	int r = config_check(c);
 	if (r)
 		return r;
+	if (!ra_fits(ifp, c))
+		return -EMSGSIZE;
 	struct rtadv_if *ri = ri_make(s, ifindex);
 	if (!ri)
 		return -ENOMEM;

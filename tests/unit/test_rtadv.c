@@ -458,6 +458,52 @@ static void test_unicast_solicited(void **state)
 	assert_false(d.unicast_solicited);
 }
 
+/* An RA must fit the minimum MTU (we send one RA, not several, RFC 4861 6.2.3): every
+ * option at its limit with four 253-byte DNSSL names does not, and is refused; with short
+ * names it fits and is advertised. */
+static void test_ra_too_big(void **state)
+{
+	setup(true);
+	struct umk_ra_config c;
+	umk_ra_config_defaults(&c);
+	c.n_prefix = UMK_RA_MAX_PREFIXES;
+	c.n_route = UMK_RA_MAX_ROUTES;
+	c.n_rdnss = UMK_RA_MAX_RDNSS;
+	c.n_dnssl = UMK_RA_MAX_DNSSL;
+	for (unsigned i = 0; i < UMK_RA_MAX_PREFIXES; i++) {
+		c.prefix[i].prefix = A("2001:db8::");
+		c.prefix[i].prefix.s6_addr[5] = (uint8_t)i;
+		c.prefix[i].plen = 64;
+		c.prefix[i].valid_lft = 86400;
+		c.prefix[i].preferred_lft = 3600;
+		c.route[i].prefix = c.prefix[i].prefix;
+		c.route[i].prefix.s6_addr[4] = 1;
+		c.route[i].plen = 48;
+		c.route[i].lifetime = UMK_RA_DEFAULT;
+	}
+	for (unsigned i = 0; i < UMK_RA_MAX_RDNSS; i++) {
+		c.rdnss[i] = A("2001:db8::53");
+		c.rdnss[i].s6_addr[15] = (uint8_t)(0x53 + i);
+		/* four labels of 63 or 61: 253 characters */
+		memset(c.dnssl[i], 'a', 253);
+		c.dnssl[i][63] = c.dnssl[i][127] = c.dnssl[i][191] = '.';
+		c.dnssl[i][253] = 0;
+	}
+	assert_int_equal(umk_ra_set(S, IFX, &c), -EMSGSIZE);
+	assert_int_equal(umk_ra_get(S, IFX, &c), -ENOENT);      /* nothing changed */
+	for (unsigned i = 0; i < UMK_RA_MAX_DNSSL; i++)
+		strcpy(c.dnssl[i], "example.org");
+	assert_int_equal(umk_ra_set(S, IFX, &c), 0);
+	run_until(S->now + 1000);
+	struct nd_msg m;
+	struct ip6_hdr_info h;
+	assert_true(nth_ra(0, &m, &h, NULL));
+	assert_true(IP6_HLEN + h.plen <= 1280);
+	assert_int_equal(m.opts.n_prefix, UMK_RA_MAX_PREFIXES);
+	assert_int_equal(m.opts.n_dnssl, UMK_RA_MAX_DNSSL);
+	teardown();
+}
+
 /* 6.2.2: a failed all-routers join (group table full) is counted and retried. */
 static void test_join_retry(void **state)
 {
@@ -543,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_unicast_solicited),
 		cmocka_unit_test(test_join_retry),
+		cmocka_unit_test(test_ra_too_big),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
