@@ -9,6 +9,7 @@
  *   gw1 fe80::c1, gw2 fe80::c2 on eth1 share 2001:db8:ec::/48 (ECMP).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <umikame/router.h>
 
 #include "core/stack_int.h"
+#include "ip6/addrconf.h"
 #include "ip6/ip6.h"
 #include "ip6/route6.h"
 #include "wire/checksum.h"
@@ -197,6 +199,17 @@ static const struct fwd_case {
 	  CNT_FWD_DROP_DST_LINKLOCAL },
 	{ "unspecified source", "::", "2001:db8:2::2", 64, 100, false, DROP, 0, 0, 0, 0,
 	  CNT_FWD_DROP_SRC_UNSPEC },
+	/* RFC 4291 2.7, 2.5.3: these are refused by ip6_input before forwarding is asked */
+	{ "multicast source", "ff02::1", "2001:db8:2::2", 64, 100, false, DROP, 0, 0, 0, 0,
+	  CNT_IP6_DROP_SRC_MCAST },
+	{ "global multicast source", "ff0e::1", "2001:db8:2::2", 64, 100, false, DROP, 0, 0, 0,
+	  0, CNT_IP6_DROP_SRC_MCAST },
+	{ "loopback source", "::1", "2001:db8:2::2", 64, 100, false, DROP, 0, 0, 0, 0,
+	  CNT_IP6_DROP_SRC_LOOPBACK },
+	{ "loopback destination", "2001:db8:1::2", "::1", 64, 100, false, DROP, 0, 0, 0, 0,
+	  CNT_IP6_DROP_DST_LOOPBACK },
+	{ "unspecified destination", "2001:db8:1::2", "::", 64, 100, false, DROP, 0, 0, 0, 0,
+	  CNT_IP6_DROP_DST_UNSPEC },
 	{ "link-layer multicast frame", "2001:db8:1::2", "2001:db8:2::2", 64, 100, true, DROP, 0,
 	  0, 0, 0, CNT_FWD_DROP_L2_MCAST },
 	{ "too big for eth1", "2001:db8:1::2", "2001:db8:2::2", 64, 1400, false, ICMP, 0,
@@ -244,7 +257,13 @@ static void test_forward_table(void **state)
 			assert_null(r && r != e && r->ifx == IF1 ? r : NULL);
 		} else {
 			assert_null(r);
+			/* nothing at all left the router: no error about these either */
+			assert_null(find_icmp(ICMP6_DST_UNREACH));
+			assert_null(find_icmp(ICMP6_PARAM_PROB));
 		}
+		if (c->expect == DROP && c->counter != CNT_FWD_BLACKHOLE_ROUTE &&
+		    c->counter != CNT_FWD_DROP_L2_MCAST && c->counter != CNT_IP6_DROP_NOT_MEMBER)
+			assert_int_equal(S->counters[CNT_IP6_OUT_FORW_DATAGRAMS], 0);
 		teardown_router();
 	}
 }
@@ -315,7 +334,6 @@ static void test_ecmp(void **state)
 	teardown_router();
 }
 
-/* A host (forwarding 0) drops what is not for it, as before. */
 /* The frame of `frame`, with a Hop-by-Hop header holding one option of `type` (4 data
  * bytes) before the payload. */
 static size_t frame_hbh(uint8_t *f, uint8_t type, uint32_t plen)
@@ -399,6 +417,50 @@ static void test_hbh_on_demand(void **state)
 	teardown_router();
 }
 
+/* RFC 4861 8.1: "A router MUST NOT update its routing tables upon receipt of a Redirect".
+ * R2 (fe80::99), our first hop for 2001:db8:99::/48, says host A is a better one; the
+ * router ignores it, while the same Redirect changes a host's (forwarding 0) next hop. */
+static void test_router_ignores_redirect(void **state)
+{
+	for (int forwarding = 1; forwarding >= 0; forwarding--) {
+		print_message("case: forwarding %d\n", forwarding);
+		setup_router();
+		if (!forwarding)
+			assert_int_equal(umk_conf_set(S, IF0, "forwarding", 0), 0);
+		struct in6_ifaddr *ll = in6_linklocal(S, if_get(S, IF0));
+		assert_non_null(ll);
+		struct nd_msg m;
+		memset(&m, 0, sizeof(m));
+		m.type = ND_REDIRECT;
+		m.target = A("fe80::a");
+		m.dest = A("2001:db8:99::1");
+		uint8_t f[256];
+		size_t n = nd_emit(f + 14 + IP6_HLEN, sizeof(f) - 14 - IP6_HLEN, &m);
+		assert_true(n > 0);
+		struct in6_addr src = A("fe80::99");
+		f[14 + IP6_HLEN + 2] = f[14 + IP6_HLEN + 3] = 0;
+		uint16_t ck = csum_ip6(&src, &ll->addr, IPPROTO6_ICMPV6, f + 14 + IP6_HLEN,
+				       (uint32_t)n);
+		f[14 + IP6_HLEN + 2] = (uint8_t)(ck >> 8);
+		f[14 + IP6_HLEN + 3] = (uint8_t)ck;
+		memcpy(f, MAC_US0, 6);
+		memcpy(f + 6, MAC_R2, 6);
+		f[12] = 0x86;
+		f[13] = 0xdd;
+		struct ip6_hdr_info h = { .plen = (uint16_t)n, .nxt = IPPROTO6_ICMPV6, .hlim = 255,
+					  .src = src, .dst = ll->addr };
+		ip6_hdr_emit(f + 14, &h);
+		umk_input(S, IF0, f, 14 + IP6_HLEN + n);
+		struct rt6_nexthop nh;
+		struct in6_addr d = A("2001:db8:99::1");
+		assert_int_equal(rt6_lookup(S, &d, 0, 0, &nh), 0);
+		assert_int_equal(S->counters[CNT_ND6_RD_IGNORED], forwarding ? 1 : 0);
+		ADDR_EQ(&nh.addr, forwarding ? "fe80::99" : "fe80::a");
+		teardown_router();
+	}
+}
+
+/* A host (forwarding 0) drops what is not for it, as before. */
 static void test_host_does_not_forward(void **state)
 {
 	setup_router();
@@ -419,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_redirect_contents),
 		cmocka_unit_test(test_ecmp),
 		cmocka_unit_test(test_host_does_not_forward),
+		cmocka_unit_test(test_hbh_on_demand),
+		cmocka_unit_test(test_router_ignores_redirect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
