@@ -207,7 +207,19 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 		goto nobufs;
 	/* RFC 4301 5.1: the outbound SPD; one compare when it is empty */
 	if (!o.local && !ipsec_spd_empty(s, IPSEC_DIR_OUT)) {
-		r = ipsec_output(s, &pkt, tx, &src, o.ifp, &nxt);
+		/* a packet held for an SA is sent again later from a copy of this tx: it must
+		 * not point into the socket's send call, nor checksum again what now starts
+		 * with the final Destination Options (so a held packet loses the others) */
+		struct ip6_tx itx;
+		const struct ip6_tx *stx = tx;
+		if (x) {
+			itx = *tx;
+			itx.ext = NULL;
+			itx.nxt = nxt;
+			itx.csum_off = -1;
+			stx = &itx;
+		}
+		r = ipsec_output(s, &pkt, stx, &src, o.ifp, &nxt);
 		if (r)
 			return r < 0 ? r : 0;
 	}

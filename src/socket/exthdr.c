@@ -59,7 +59,8 @@ static int ext_check(int name, const uint8_t *p, size_t len)
 			return -EINVAL;
 		struct in6_addr a;
 		memcpy(&a, p + 8, 16);
-		if (IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_UNSPECIFIED(&a))
+		/* the first hop is routed to: a global unicast address (a care-of address) */
+		if (IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_UNSPECIFIED(&a) || in6_is_scoped(&a))
 			return -EINVAL;
 		return 0;
 	}

@@ -71,8 +71,9 @@ struct accept_case {
 
 static void test_accept_table(void **state)
 {
-	uint8_t r2[24], r0[24];
+	uint8_t r2[24], r0[24], rll[24];
 	rh2(r2, "2001:db8::2");
+	rh2(rll, "fe80::2");
 	memcpy(r0, r2, 24);
 	r0[2] = 0;                   /* type 0 */
 	struct accept_case cases[] = {
@@ -86,12 +87,14 @@ static void test_accept_table(void **state)
 		{ "rthdr type 0 (RFC 5095)", IPV6_RTHDR, { 0 }, 24, EINVAL },
 		{ "rthdr type 2 with two addresses", IPV6_RTHDR, { 0, 4, 2, 2 }, 40, EINVAL },
 		{ "rthdr type 4 (not offered)", IPV6_RTHDR, { 0, 0, 4, 0 }, 8, EINVAL },
+		{ "rthdr type 2 to a link-local address", IPV6_RTHDR, { 0 }, 24, EINVAL },
 	};
 	memcpy(cases[0].bytes, OPTS8, 8);
 	memcpy(cases[1].bytes, OPTS16, 16);
 	memcpy(cases[2].bytes, OPTS8, 8);
 	memcpy(cases[6].bytes, r2, 24);
 	memcpy(cases[7].bytes, r0, 24);
+	memcpy(cases[10].bytes, rll, 24);
 	int sd = umk_socket(H.s, AF_INET6, SOCK_DGRAM, 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct accept_case *c = &cases[i];
