@@ -11,7 +11,9 @@
  * on all three share the traffic by a flow hash (ECMP, RFC 2991/6438: src, dst, flow label).
  * What the FIB cannot answer alone (an oif restriction, a scoped destination without a zone
  * route, a group whose routes are all on down interfaces) falls back to a linear walk with the
- * same rules, so rt6_lookup's contract is that of a plain longest-match table. Routes with a
+ * same rules, so rt6_lookup's contract is that of a plain longest-match table. When the best
+ * route learned from an RA points to a router known unreachable, the next best one with a
+ * reachable router is taken (RFC 4191 3.2). Routes with a
  * lifetime are swept by one timer. Management calls umk_route_list/add/del are here too.
  */
 #include <errno.h>
@@ -400,9 +402,18 @@ static const struct rt6_entry *group_best(struct umk_stack *s, const struct rt6_
 	return best;
 }
 
-/* The old linear longest match: for what the FIB cannot answer by itself. */
+static bool gateway_reachable(struct umk_stack *s, const struct rt6_entry *e)
+{
+	return IN6_IS_ADDR_UNSPECIFIED(&e->gateway) ||
+	       nd6_probably_reachable(s, if_get(s, e->ifindex), &e->gateway);
+}
+
+/* The old linear longest match: for what the FIB cannot answer by itself. below: only
+ * prefixes shorter than this (129: all); reachable_only: skip routes whose router is known
+ * unreachable (RFC 4191 3.2). */
 static const struct rt6_entry *walk_lookup(struct umk_stack *s, const struct in6_addr *dst,
-					   int zone, int oif, uint32_t hash)
+					   int zone, int oif, uint32_t hash, unsigned below,
+					   bool reachable_only)
 {
 	struct rt6_table *t = s->rt6;
 	const struct rt6_group *bestg = NULL;
@@ -411,13 +422,13 @@ static const struct rt6_entry *walk_lookup(struct umk_stack *s, const struct in6
 
 	COUNT(s, RT6_LOOKUP_WALK);
 	FOR_EACH_GROUP(t, g) {
-		if (bestg && g->plen < bestg->plen)
+		if ((bestg && g->plen < bestg->plen) || g->plen >= below)
 			continue;
 		if (!in6_prefix_eq(&g->dst, dst, g->plen))
 			continue;
 		/* RFC 4007 6: a scoped destination only matches routes in its own zone */
 		const struct rt6_entry *e = group_best(s, g, scoped && zone ? zone : oif, hash);
-		if (!e || (oif && e->ifindex != oif))
+		if (!e || (oif && e->ifindex != oif) || (reachable_only && !gateway_reachable(s, e)))
 			continue;
 		if (!best || g->plen > bestg->plen || compare(s, e, best) > 0) {
 			best = e;
@@ -450,9 +461,20 @@ int rt6_lookup_flow(struct umk_stack *s, const struct in6_addr *dst, int zone, i
 			best = group_best(s, &t->g[id], 0, hash);
 		/* every global route is in zone 0 of the FIB: no match there is no route */
 		if (!best && (id != FIB6_NONE || scoped))
-			best = walk_lookup(s, dst, zone, oif, hash);
+			best = walk_lookup(s, dst, zone, oif, hash, 129, false);
 	} else {
-		best = walk_lookup(s, dst, zone, oif, hash);
+		best = walk_lookup(s, dst, zone, oif, hash, 129, false);
+	}
+	/* RFC 4191 3.2: "If the best route points to a non-reachable router ... the next best
+	 * route is consulted", until one points to a reachable router; none: the best stays
+	 * (its router may come back, RFC 4861 6.3.6). For routes learned from RAs, a host's. */
+	if (best && best->proto == UMK_RTPROTO_RA && !gateway_reachable(s, best)) {
+		const struct rt6_entry *alt = walk_lookup(s, dst, zone, oif, hash, best->plen,
+							  true);
+		if (alt) {
+			COUNT(s, RT6_UNREACHABLE_SKIPPED);
+			best = alt;
+		}
 	}
 	if (!best) {
 		COUNT(s, RT6_LOOKUP_MISS);

@@ -228,6 +228,49 @@ static void test_list_fields(void **state)
 	umk_stack_free(S);
 }
 
+/* RFC 4191 3.2: a host's RIO route whose router turns out unreachable (address resolution
+ * failed) gives way to the next best route, the default via another router; a static route
+ * is not second-guessed. */
+static void test_next_best_when_unreachable(void **state)
+{
+	setup2(100);
+	struct in6_addr a = A("2001:db8:9::1");
+	assert_int_equal(umk_addr_add(S, 1, &a, 64), 0);
+	struct rt6_entry rio = { .dst = A("2001:db8:5::"), .plen = 48, .gateway = A("fe80::1"),
+				 .ifindex = 1, .metric = 1024, .proto = UMK_RTPROTO_RA, .pref = 1 };
+	struct rt6_entry def = { .plen = 0, .gateway = A("fe80::2"), .ifindex = 1,
+				 .metric = 1024, .proto = UMK_RTPROTO_RA };
+	assert_int_equal(rt6_add(S, &rio), 0);
+	assert_int_equal(rt6_add(S, &def), 0);
+	/* fe80::2 answers (a known entry), fe80::1 never will */
+	static const uint8_t mac2[6] = { 2, 0, 0, 0, 0, 0x22 };
+	struct in6_addr r2 = A("fe80::2");
+	assert_int_equal(umk_neigh_add(S, 1, &r2, mac2, true), 0);
+	umk_timers_run(S, S->now + 100);
+	struct in6_addr d = A("2001:db8:5::77");
+	struct rt6_nexthop nh;
+	assert_int_equal(rt6_lookup(S, &d, 0, 0, &nh), 0);
+	assert_memory_equal(&nh.addr, &rio.gateway, 16);
+	/* resolving fe80::1 fails after MAX_MULTICAST_SOLICIT (3) NSs, 1 s apart */
+	assert_int_equal(umk_echo_send(S, &d, 0, 0, 1, 1, 16, 0), 0);
+	for (int i = 0; i < 5; i++)
+		umk_timers_run(S, S->now + 1000);
+	assert_int_equal(rt6_lookup(S, &d, 0, 0, &nh), 0);
+	assert_memory_equal(&nh.addr, &r2, 16);
+	assert_true(S->counters[CNT_RT6_UNREACHABLE_SKIPPED] >= 1);
+	/* with no other route left the best stays, unreachable or not */
+	assert_int_equal(rt6_del(S, &def.dst, 0, &r2, 1, UMK_RTPROTO_RA), 0);
+	assert_int_equal(rt6_lookup(S, &d, 0, 0, &nh), 0);
+	assert_memory_equal(&nh.addr, &rio.gateway, 16);
+	/* a static route to the dead router is kept (only RA-learned routes fall back) */
+	assert_int_equal(rt6_add(S, &def), 0);
+	assert_int_equal(rt6_del(S, &rio.dst, 48, NULL, 1, UMK_RTPROTO_RA), 0);
+	add("2001:db8:5::", 48, "fe80::1", 1, 1024, 0, 0);
+	assert_int_equal(rt6_lookup(S, &d, 0, 0, &nh), 0);
+	assert_memory_equal(&nh.addr, &rio.gateway, 16);
+	umk_stack_free(S);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_pref_expiry_limit),
 		cmocka_unit_test(test_mgmt),
 		cmocka_unit_test(test_list_fields),
+		cmocka_unit_test(test_next_best_when_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
