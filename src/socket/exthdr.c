@@ -269,14 +269,14 @@ int sock_ext_scan(const struct umk_pkt *pkt, uint32_t ulp_off, struct sock_rx_ex
 	while (off < len && e->n < SOCK_RX_EXT_MAX) {
 		if (nxt != IPPROTO6_HOPOPTS && nxt != IPPROTO6_DSTOPTS && nxt != IPPROTO6_ROUTING &&
 		    nxt != IPPROTO6_FRAGMENT)
-			return 0;               /* ESP/AH decapsulated: the chain is not plain */
+			break;                  /* ESP/AH decapsulated: the chain is not plain */
 		struct ip6_ext x;
 		if (ip6_ext_parse(base + off, len - off, &x))
-			return 0;
+			break;
 		if (nxt == IPPROTO6_FRAGMENT)
 			x.len = 8;
 		if (x.len > len - off)
-			return 0;
+			break;
 		if (nxt != IPPROTO6_FRAGMENT) {
 			e->h[e->n].type = nxt == IPPROTO6_HOPOPTS ? IPV6_HOPOPTS :
 					  nxt == IPPROTO6_ROUTING ? IPV6_RTHDR : IPV6_DSTOPTS;
