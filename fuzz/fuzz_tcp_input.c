@@ -6,7 +6,9 @@
  * keepalive and TIME_WAIT timers run), accept() and recv() between segments.
  *
  * Input: records { u8 advance_ms_div4; u8 sport_sel; u8 len; len bytes of TCP segment }.
- * sport_sel picks the peer port (443 for the active open, else a port of its own).
+ * sport_sel picks the peer port (443 for the active open, else a port of its own), and its
+ * high bits the application's urgent-data calls on the active open (MSG_OOB recv and send,
+ * SO_OOBINLINE, sockatmark, POLLPRI).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -123,6 +125,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		umk_recv(s, c, buf, sizeof(buf), 0);
 		if ((sel & 0x18) == 0x18)
 			umk_shutdown(s, c, SHUT_WR);
+		if (sel & 0x20)
+			umk_recv(s, c, buf, 1, (sel & 0x80) ? MSG_OOB | MSG_PEEK : MSG_OOB);
+		if ((sel & 0x60) == 0x40)
+			umk_send(s, c, "urgent", 6, MSG_OOB);
+		if ((sel & 0xe0) == 0xe0) {
+			int on = sel & 1;
+			umk_setsockopt(s, c, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
+		}
+		struct umk_pollfd pf = { .sd = c, .events = POLLIN | POLLPRI };
+		umk_poll(s, &pf, 1, 0);
+		(void)umk_sockatmark(s, c);
 	}
 	umk_timers_run(s, now += 300000);
 	umk_stack_free(s);

@@ -191,7 +191,8 @@ static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_
 	memcpy(ip + 24, &dst, 16);
 	size_t hl = tcp_emit(ip + 40, h);
 	assert_true(dlen <= 1500);
-	memcpy(ip + 40 + hl, data, dlen);
+	if (dlen)
+		memcpy(ip + 40 + hl, data, dlen);
 	size_t tl = hl + dlen;
 	ip[4] = (uint8_t)(tl >> 8);
 	ip[5] = (uint8_t)tl;
