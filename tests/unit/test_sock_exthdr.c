@@ -11,7 +11,9 @@
  *     unfragmentable part;
  *   - IPV6_NEXTHOP to a neighbor without any route, and refused when not a neighbor;
  *   - receiving: IPV6_RECVHOPOPTS / RECVDSTOPTS / RECVRTHDR on UDP and raw ICMPv6, byte
- *     for byte, only what was asked for; and the loopback path end to end.
+ *     for byte, only what was asked for; and the loopback path end to end;
+ *   - the same through the remote socket calls (socket/sock_ctl.c) with a header of 1024
+ *     bytes each way.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -23,7 +25,9 @@
 
 #include <umikame/socket.h>
 
+#include "ctl/msg.h"
 #include "dp_harness.h"
+#include "socket/sock_ctl.h"
 #include "wire/udp.h"
 
 static struct sockaddr_in6 SA(const char *a, uint16_t port, uint32_t scope)
@@ -538,6 +542,120 @@ static void test_recv_raw_icmp_and_loopback(void **state)
 	umk_close(H.s, b);
 }
 
+/* ---- the remote socket calls ---- */
+
+static uint8_t rbuf[CTL_MSG_MAX], rep_buf[CTL_MSG_MAX];
+static int owner;
+static void no_ev(void *ctx, int sd, short ev) { }
+
+/* Runs the request being built in b; the reply parsed into r, its A_ERRNO returned. */
+static int call(struct ctl_builder *b, struct ctl_msg *r)
+{
+	int len = ctl_build_end(b);
+	struct ctl_msg m;
+	assert_true(len > 0);
+	assert_int_equal(ctl_msg_parse(rbuf, (size_t)len, &m), 0);
+	int n = sock_ctl_handle(H.s, &owner, no_ev, NULL, &m, rep_buf, sizeof(rep_buf));
+	assert_true(n > 0);
+	assert_int_equal(ctl_msg_parse(rep_buf, (size_t)n, r), 0);
+	int32_t e = -1;
+	ctl_get_s32(r, A_ERRNO, &e);
+	return e;
+}
+
+static void test_remote_calls(void **state)
+{
+	struct ctl_builder b;
+	struct ctl_msg r;
+	uint32_t sd;
+	/* a 1024-byte Destination Options header: three options of 255 bytes and one of 248 */
+	static uint8_t big[1024];
+	int off = umk_inet6_opt_init(big, sizeof(big));
+	void *db;
+	for (int i = 0; i < 3; i++) {
+		off = umk_inet6_opt_append(big, sizeof(big), off, 0x1e, 255, 1, &db);
+		assert_true(off > 0);
+		memset(db, i + 1, 255);
+	}
+	off = umk_inet6_opt_append(big, sizeof(big), off, 0x1e, 248, 1, &db);
+	assert_true(off > 0);
+	assert_int_equal(umk_inet6_opt_finish(big, sizeof(big), off), 1024);
+
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_SOCKET, 0, 1);
+	ctl_put_u32(&b, A_DOMAIN, AF_INET6);
+	ctl_put_u32(&b, A_SOCKTYPE, SOCK_DGRAM);
+	ctl_put_u32(&b, A_SOCKPROTO, 0);
+	assert_int_equal(call(&b, &r), 0);
+	assert_true(ctl_get_u32(&r, A_SD, &sd));
+	struct sockaddr_in6 me = SA("2001:db8::1", 5500, 0);
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_BIND, 0, 2);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_sockaddr_put(&b, &me);
+	assert_int_equal(call(&b, &r), 0);
+	int one = 1;
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_SETSOCKOPT, 0, 3);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_put_u32(&b, A_LEVEL, IPPROTO_IPV6);
+	ctl_put_u32(&b, A_OPTNAME, IPV6_RECVDSTOPTS);
+	ctl_put(&b, A_OPTVAL, &one, sizeof(one));
+	assert_int_equal(call(&b, &r), 0);
+
+	/* the big header as a cmsg of a send to ourselves */
+	static uint8_t ctl[CMSG_SPACE(1024)], enc[1200];
+	struct msghdr mh = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_DSTOPTS;
+	c->cmsg_len = CMSG_LEN(1024);
+	memcpy(CMSG_DATA(c), big, 1024);
+	int en = ctl_cmsg_encode(&mh, enc, sizeof(enc));
+	assert_true(en > 1024);
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_SENDMSG, 0, 4);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_put(&b, A_DATA, "remote", 6);
+	ctl_sockaddr_put(&b, &me);
+	ctl_put(&b, A_CMSG, enc, (size_t)en);
+	ctl_put_u32(&b, A_MSGFLAGS, 0);
+	assert_int_equal(call(&b, &r), 0);
+
+	/* read back through the remote recvmsg: the header comes as it went */
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_RECVMSG, 0, 5);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_put_u32(&b, A_BUFLEN, 64);
+	ctl_put_u32(&b, A_MSGFLAGS, 0);
+	assert_int_equal(call(&b, &r), 0);
+	assert_int_equal(r.attr[A_DATA].len, 6);
+	assert_memory_equal(ctl_get_bytes(&r, A_DATA), "remote", 6);
+	const uint8_t *cm = ctl_get_bytes(&r, A_CMSG);
+	assert_non_null(cm);
+	static uint8_t back[CMSG_SPACE(1024) + 64];
+	struct msghdr bm = { .msg_control = back, .msg_controllen = sizeof(back) };
+	assert_int_equal(ctl_cmsg_decode(cm, r.attr[A_CMSG].len, &bm), 0);
+	c = CMSG_FIRSTHDR(&bm);
+	assert_non_null(c);
+	assert_int_equal(c->cmsg_type, IPV6_DSTOPTS);
+	assert_int_equal(c->cmsg_len, CMSG_LEN(1024));
+	assert_int_equal(CMSG_DATA(c)[0], 17);            /* Next Header filled: UDP */
+	assert_memory_equal(CMSG_DATA(c) + 1, big + 1, 1023);
+
+	/* a sticky header of 1024 bytes set and read back remotely */
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_SETSOCKOPT, 0, 6);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_put_u32(&b, A_LEVEL, IPPROTO_IPV6);
+	ctl_put_u32(&b, A_OPTNAME, IPV6_HOPOPTS);
+	ctl_put(&b, A_OPTVAL, big, 1024);
+	assert_int_equal(call(&b, &r), 0);
+	ctl_build_begin(&b, rbuf, sizeof(rbuf), CTL_MSG_SOCK_GETSOCKOPT, 0, 7);
+	ctl_put_u32(&b, A_SD, sd);
+	ctl_put_u32(&b, A_LEVEL, IPPROTO_IPV6);
+	ctl_put_u32(&b, A_OPTNAME, IPV6_HOPOPTS);
+	ctl_put_u32(&b, A_BUFLEN, 2048);
+	assert_int_equal(call(&b, &r), 0);
+	assert_int_equal(r.attr[A_OPTVAL].len, 1024);
+	assert_memory_equal(ctl_get_bytes(&r, A_OPTVAL), big, 1024);
+	sock_ctl_release(H.s, &owner);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nexthop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_raw_icmp_and_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_calls, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
