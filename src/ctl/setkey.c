@@ -514,6 +514,21 @@ static int opt_c(struct parser *ps, struct sa_opts *o)
 	return 0;
 }
 
+/* -f: ipsec-tools' padding and sequence words are refused; "esn" asks for RFC 4303 2.2.1
+ * extended sequence numbers (umikame's word: setkey(8) has none, key daemons set the
+ * flag FreeBSD defines, SADB_X_SAFLAGS_ESN) */
+static int opt_flag(struct parser *ps, struct sa_opts *o)
+{
+	char buf[32];
+	int line = cur_line(ps);
+	if (next_word(ps, buf, sizeof(buf), "-f option"))
+		return -1;
+	if (strcmp(buf, "esn") != 0)
+		return fail(ps, line, "-f padding/sequence options are not supported (-f esn is)");
+	o->sa.flags |= SADB_X_SAFLAGS_ESN;
+	return 0;
+}
+
 static const struct opt_row {
 	const char *name;
 	int (*parse)(struct parser *ps, struct sa_opts *o);
@@ -530,7 +545,7 @@ static const struct opt_row {
 	{ "-A", opt_a, NULL },
 	{ "-C", opt_c, NULL },
 	{ "-R", NULL, "-R (a CPI other than the SPI on the wire) is not supported" },
-	{ "-f", NULL, "-f padding/sequence options are not supported" },
+	{ "-f", opt_flag, NULL },
 	{ "-ctx", NULL, "security contexts (-ctx) are not supported" },
 };
 

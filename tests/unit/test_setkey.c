@@ -43,6 +43,8 @@ static void describe(const uint8_t *msg, size_t len, char *out, size_t cap)
 #define ADD(...) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__)
 	if (PFKEY_HAS(&m, SADB_EXT_SA))
 		ADD(" spi=0x%x e=%u a=%u r=%u", m.sa.spi, m.sa.encrypt, m.sa.auth, m.sa.replay);
+	if (PFKEY_HAS(&m, SADB_EXT_SA) && m.sa.flags)
+		ADD(" f=0x%x", m.sa.flags);
 	if (PFKEY_HAS(&m, SADB_EXT_ADDRESS_SRC)) {
 		char s[80], d[80];
 		addr(s, sizeof(s), &m.addr[0]);
@@ -111,6 +113,11 @@ static const struct ok_case {
 	  "ek=160:01 mode=0 reqid=0 window=65536\n"
 	  "ADD sat=3 spi=0x1004 e=20 a=0 r=255 2001:db8::1/128[0]>2001:db8::2/128[0] p=255 "
 	  "ek=160:01 mode=0 reqid=0", SETKEY_SEND },
+	/* -f esn: RFC 4303 ESN as FreeBSD's sadb_sa_flags bit */
+	{ "add 2001:db8::1 2001:db8::2 esp 0x1005 -f esn -E aes-gcm-16 "
+	  "0x0102030405060708090a0b0c0d0e0f1011121314;",
+	  "ADD sat=3 spi=0x1005 e=20 a=0 r=0 f=0x400 2001:db8::1/128[0]>2001:db8::2/128[0] "
+	  "p=255 ek=160:01 mode=0 reqid=0", SETKEY_SEND },
 	/* quoted-string keys, AH with HMAC-SHA-1, ports on SA addresses */
 	{ "add 2001:db8::1[500] 2001:db8::2[4500] ah 300 -A hmac-sha1 \"12345678901234567890\";",
 	  "ADD sat=2 spi=0x12c e=0 a=3 r=0 2001:db8::1/128[500]>2001:db8::2/128[4500] p=255 "
