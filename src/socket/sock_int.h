@@ -3,6 +3,7 @@
  *
  *   socket/socket.c    the descriptor table, the API entry points, receive queues, readiness
  *   socket/sockopt.c   setsockopt/getsockopt (RFC 3493 5, RFC 3542)
+ *   socket/sockopt_mcast.c  group membership and RFC 3678 source filters (RFC 3810 4.1)
  *   socket/dgram.c     datagram receive with ancillary data, send preparation (RFC 3542 6-11)
  *   socket/exthdr.c    extension headers and IPV6_NEXTHOP, sticky and ancillary (RFC 3542 4-9)
  *   socket/inet6_opt.c the RFC 3542 10 / 7 helpers of the public API
