@@ -828,6 +828,10 @@ static int parse_request(struct parser *ps, const struct token *t, struct pfkey_
 	if (m <= 0)
 		return fail(ps, t->line, "request mode is transport or tunnel, not \"%s\"", part[1]);
 	q->mode = (uint8_t)m;
+	if (q->proto == PFKEY_IPPROTO_IPCOMP && m == 2)
+		return fail(ps, t->line, "ipcomp/tunnel is not supported (what does not compress "
+				      "would go as bare IPv6-in-IPv6); use ipcomp/transport "
+				      "inside esp/tunnel");
 	if (part[2] && part[2][0]) {
 		/* addresses contain ':' but never '-' */
 		char *dash = strchr(part[2], '-');

@@ -160,6 +160,12 @@ struct ipsec_state {
 	struct ipsec_in_sa decap_sa[2];
 	int decap_depth;
 	uint32_t n_encap;             /* SAs with UDP encapsulation (udpencap.c's fast path) */
+	/* udpencap.c: the destination ports of those SAs, rebuilt when sa_gen moves; more
+	 * than fit: every port is a candidate (ports_all) */
+	uint32_t encap_ports_gen;
+	uint16_t encap_ports[8];
+	uint8_t n_encap_ports;
+	bool encap_ports_all, encap_ports_valid;
 	struct ipcomp_ctx *ipcomp;    /* deflate streams, made with the first IPComp SA */
 	uint32_t ipcomp_threshold;    /* smallest payload worth compressing (RFC 2394 2) */
 	uint32_t ipcomp_max_out;      /* largest decompressed payload taken (bomb guard) */

@@ -46,6 +46,11 @@ static int policy_check(const struct ipsec_policy *t)
 			return -EINVAL;
 		if (q->mode != IPSEC_MODE_TRANSPORT && q->mode != IPSEC_MODE_TUNNEL)
 			return -EINVAL;
+		/* RFC 3173 2.2: IPComp's own tunnel sends what does not shrink as bare
+		 * IPv6-in-IPv6, which this stack does not take in; ipcomp/transport inside an
+		 * ESP tunnel works */
+		if (q->proto == IPPROTO6_IPCOMP && q->mode == IPSEC_MODE_TUNNEL)
+			return -EPROTONOSUPPORT;
 		/* the tunnel is the outermost layer: only the last request may be one */
 		if (q->mode == IPSEC_MODE_TUNNEL &&
 		    (i != t->n_req - 1 || IN6_IS_ADDR_UNSPECIFIED(&q->tdst) ||

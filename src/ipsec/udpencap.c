@@ -42,10 +42,45 @@ int udpencap_sa_check(const struct ipsec_sa *sa)
 	return 0;
 }
 
+/* Could dport be an encapsulation port? A few compares against the ports of the
+ * encapsulating SAs, rebuilt from the SAD only when an SA came, went or changed, so
+ * ordinary UDP pays no walk over the SAD. */
+static bool maybe_encap_port(struct ipsec_state *st, uint16_t dport)
+{
+	if (!st->encap_ports_valid || st->encap_ports_gen != st->sa_gen) {
+		st->n_encap_ports = 0;
+		st->encap_ports_all = false;
+		for (const struct ipsec_sa *sa = st->sas; sa; sa = sa->next) {
+			if (!sa->encap_type)
+				continue;
+			int i = 0;
+			while (i < st->n_encap_ports && st->encap_ports[i] != sa->encap_dport)
+				i++;
+			if (i < st->n_encap_ports)
+				continue;
+			if (st->n_encap_ports == sizeof(st->encap_ports) / sizeof(st->encap_ports[0])) {
+				st->encap_ports_all = true;
+				break;
+			}
+			st->encap_ports[st->n_encap_ports++] = sa->encap_dport;
+		}
+		st->encap_ports_gen = st->sa_gen;
+		st->encap_ports_valid = true;
+	}
+	if (st->encap_ports_all)
+		return true;
+	for (int i = 0; i < st->n_encap_ports; i++)
+		if (st->encap_ports[i] == dport)
+			return true;
+	return false;
+}
+
 /* Is (src, dst, dport) the peer and port of one of our encapsulating SAs? */
 static bool encap_port(const struct umk_stack *s, const struct in6_addr *src,
 		       const struct in6_addr *dst, uint16_t dport)
 {
+	if (!maybe_encap_port(s->ipsec, dport))
+		return false;
 	for (const struct ipsec_sa *sa = s->ipsec->sas; sa; sa = sa->next)
 		if (sa->encap_type && sa->encap_dport == dport &&
 		    IN6_ARE_ADDR_EQUAL(&sa->dst, dst) && IN6_ARE_ADDR_EQUAL(&sa->src, src))

@@ -117,6 +117,20 @@ static void test_sa_checks(void **state)
 		assert_int_equal(add_ipcomp(s, sa_cases[i].cpi, sa_cases[i].calg, NULL),
 				 sa_cases[i].want);
 	assert_int_equal(add_ipcomp(s, 0x1000, IPCOMP_ALG_DEFLATE, NULL), -EEXIST);
+	/* policies: ipcomp/transport before esp is fine; IPComp's own tunnel is refused */
+	struct ipsec_policy p = { .dir = IPSEC_DIR_OUT, .action = IPSEC_PROTECT, .n_req = 2 };
+	p.sel.proto = IPSEC_PROTO_ANY;
+	p.sel.icmp_type = p.sel.icmp_code = IPSEC_ICMP_ANY;
+	p.req[0] = (struct ipsec_req){ .proto = IPPROTO6_IPCOMP, .mode = IPSEC_MODE_TRANSPORT,
+				       .level = 1 };
+	p.req[1] = (struct ipsec_req){ .proto = 50, .mode = IPSEC_MODE_TRANSPORT, .level = 2 };
+	assert_int_equal(spd_add(s, &p, false, NULL), 0);
+	p.dir = IPSEC_DIR_IN;
+	p.n_req = 1;
+	p.req[0].mode = IPSEC_MODE_TUNNEL;
+	p.req[0].tsrc = addr_a;
+	p.req[0].tdst = addr_b;
+	assert_int_equal(spd_add(s, &p, false, NULL), -EPROTONOSUPPORT);
 	umk_stack_free(s);
 }
 

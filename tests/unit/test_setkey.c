@@ -261,6 +261,8 @@ static const struct err_case {
 	  "t:1: unknown level \"sometimes\"" },
 	{ "spdadd 2001:db8::1 2001:db8::2 any -P out ipsec lzs/transport//use;",
 	  "t:1: unknown request protocol \"lzs\"" },
+	{ "spdadd 2001:db8::1 2001:db8::2 any -P out ipsec ipcomp/tunnel/a-b/use;",
+	  "t:1: ipcomp/tunnel is not supported" },
 	{ "spdadd 2001:db8::1 2001:db8::2 any -P out discard esp/transport//use;",
 	  "t:1: only ipsec policies" },
 	{ "spdadd 2001:db8::1 2001:db8::2 any -P out entrust;", "t:1: entrust:" },

@@ -153,6 +153,33 @@ static void test_input_hook(void **state)
 	}
 }
 
+/* More encapsulation ports than the port cache holds, and the cache after SAs go. */
+static void test_many_ports(void **state)
+{
+	struct umk_stack *s = stack();
+	static const uint8_t ka[1] = { 0xff };
+	struct ipsec_sa *sas[12];
+	for (uint32_t i = 0; i < 12; i++)
+		sas[i] = add_esp(s, 0x1000 + i, &addr_a, &addr_b, 4500, (uint16_t)(5000 + i));
+	for (int round = 0; round < 2; round++) {
+		for (uint16_t port = 4999; port <= 5012; port++) {
+			struct ip6_rx rx;
+			struct udp_hdr_info u;
+			struct umk_pkt *pkt = udp_pkt(s, &addr_a, &addr_b, 4500, port, ka, 1, &rx, &u);
+			bool want = port >= 5000 && port < (round ? 5003 : 5012);
+			bool taken = udpencap_input(s, pkt, &rx, &u);
+			assert_int_equal(taken, want);
+			if (!taken)
+				pkt_free(s, pkt);
+		}
+		/* now only three: the cache is rebuilt from the SAD */
+		for (int i = 3; i < 12 && !round; i++)
+			sad_delete(s, sas[i]);
+	}
+	assert_int_equal(s->counters[CNT_UDPENCAP_IN_KEEPALIVE], 12 + 3);
+	umk_stack_free(s);
+}
+
 static void test_output(void **state)
 {
 	struct umk_stack *s = stack();
@@ -393,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_input_hook),
+		cmocka_unit_test(test_many_ports),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_pfkey),
 		cmocka_unit_test(test_pfkey_reserved),
