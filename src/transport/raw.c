@@ -128,7 +128,8 @@ void raw6_icmp_input(struct umk_stack *s, const struct umk_pkt *pkt, const struc
 	if (!s->sock || pkt->len < ICMP6_HLEN)
 		return;
 	uint8_t type = pkt->data[0];
-	struct sock_rx_ext ext = { .n = 0 };
+	struct sock_rx_ext ext;
+	ext.n = 0;               /* the rest is filled only when there are headers */
 	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
 		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 	for (struct sock *so = sock_next(s, NULL, &raw6_proto); so; so = sock_next(s, so, &raw6_proto)) {
@@ -160,7 +161,8 @@ bool raw6_wants(struct umk_stack *s, uint8_t nxt)
 void raw6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 {
 	struct sock *last = NULL;
-	struct sock_rx_ext ext = { .n = 0 };
+	struct sock_rx_ext ext;
+	ext.n = 0;               /* the rest is filled only when there are headers */
 	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
 		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 	for (struct sock *so = sock_next(s, NULL, &raw6_proto); so; so = sock_next(s, so, &raw6_proto)) {

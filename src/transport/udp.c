@@ -263,7 +263,8 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 	if (udpencap_input(s, pkt, rx, &u))
 		return;
 	/* extension headers came with it: found once, for the sockets that ask (exthdr.c) */
-	struct sock_rx_ext ext = { .n = 0 };
+	struct sock_rx_ext ext;
+	ext.n = 0;               /* the rest is filled only when there are headers */
 	if (rx->nxt_off != pkt->net_off + IP6_OFF_NXT)
 		sock_ext_scan(pkt, pkt_headroom(pkt), &ext);
 
