@@ -9,8 +9,8 @@
  * H's UDP socket joins (S1, G) and then changes its filter; every report on the link is
  * checked against the records expected (ALLOW / BLOCK / TO_EX / TO_IN, Robustness times,
  * to ff02::16), queries are answered with the RFC 3810 6.3 records, datagrams from a
- * source the filter refuses are not delivered (and counted), and the RFC 3678 error rules
- * hold.
+ * source the filter refuses are not delivered to UDP or raw sockets (and counted), and the
+ * RFC 3678 error rules hold.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -296,6 +296,34 @@ static void test_delivery_filter(void **state)
 	expect_records(3000, "BLOCK_OLD_SOURCES{2001:db8::1} BLOCK_OLD_SOURCES{2001:db8::1} ");
 }
 
+/* Raw sockets too (RFC 3678 applies to any socket that joins): a raw socket of protocol
+ * 253 (RFC 3692 experimentation) joins (S2, G); S sends one packet from each source. */
+static void test_raw_delivery_filter(void **state)
+{
+	int rs = umk_socket(fx.h, AF_INET6, SOCK_RAW, 253);
+	assert_true(rs >= 0);
+	assert_int_equal(opt(fx.h, rs, MCAST_JOIN_SOURCE_GROUP, 0, GROUP, "2001:db8::2"), 0);
+	sim_run_for(fx.net, 100);
+	for (int i = 0; i < 2; i++) {
+		const char *src = i ? "2001:db8::2" : "2001:db8::1";
+		int sd = umk_socket(fx.snd, AF_INET6, SOCK_RAW, 253);
+		assert_true(sd >= 0);
+		struct sockaddr_in6 from = { .sin6_family = AF_INET6, .sin6_addr = A(src) };
+		assert_int_equal(umk_bind(fx.snd, sd, (struct sockaddr *)&from, sizeof(from)), 0);
+		int ifi = fx.ifs;
+		umk_setsockopt(fx.snd, sd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof(ifi));
+		struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = A(GROUP) };
+		assert_int_equal(umk_sendto(fx.snd, sd, src, strlen(src), 0, (struct sockaddr *)&to,
+					    sizeof(to)), (ssize_t)strlen(src));
+		umk_close(fx.snd, sd);
+	}
+	sim_run_for(fx.net, 20);
+	char got[256];
+	drain(rs, got, sizeof(got));
+	assert_string_equal(got, "2001:db8::2:2001:db8::2;");
+	umk_close(fx.h, rs);
+}
+
 /* Ethernet + IPv6 (fe80::1 -> ff02::1, hop limit 1) + Router Alert + an MLDv2 query. */
 static void inject_query(const char *group, const char **srcs, int nsrcs)
 {
@@ -476,6 +504,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ssm_join_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_delivery_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_rules, setup, teardown),
 	};
