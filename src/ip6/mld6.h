@@ -2,7 +2,8 @@
  * mld6.h - Multicast Listener Discovery, listener side: MLDv2 (RFC 3810) with MLDv1
  * (RFC 2710) compatibility. Every group the stack joins (all-nodes excepted, RFC 3810 6)
  * is reported, with the source filters of its listeners (RFC 3810 4, RFC 3678).
- * Implementation: ip6/mld6.c, the merged filter ip6/mld6_filter.c, wire format wire/mld.c.
+ * Implementation: ip6/mld6.c and ip6/mld6_query.c, the merged filter ip6/mld6_filter.c, wire
+ * format wire/mld.c.
  */
 #ifndef UMK_IP6_MLD6_H
 #define UMK_IP6_MLD6_H
