@@ -1,6 +1,8 @@
 """
 test_traceroute.py - `umk traceroute` and `umk ping` from umikamed, over raw ICMPv6 and UDP
-sockets of the remote socket API (RFC 3542), through a Linux router to a Linux host.
+sockets of the remote socket API (RFC 3542), through a Linux router to a Linux host; and
+RFC 3542 extension headers both ways between umikamed (examples/exthdr_peer.c) and Linux's
+own socket API on the host.
 
 Topology (each box its own network namespace, names unique per run):
 
@@ -195,3 +197,90 @@ def test_ping_errors_and_hop_limit_over_raw_socket(topo):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "From %s icmp_seq=1 Time exceeded: Hop limit" % ROUTER in r.stdout, r.stdout
     assert "2 packets transmitted, 0 received, +2 errors, 100% packet loss" in r.stdout
+
+
+# ---- extension headers between umikamed and Linux's RFC 3542 (examples/exthdr_peer.c) ----
+
+PEER = os.path.join(BUILD, "examples", "exthdr_peer")
+UMK_ADDR = "2001:db8:1::2"
+
+LINUX_RECV = r'''
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPOPTS, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVDSTOPTS, 1)
+s.bind(("::", 9999))
+s.settimeout(10)
+print("ready", flush=True)
+data, anc, flags, addr = s.recvmsg(256, 2048)
+print("data", data.decode())
+names = {socket.IPV6_HOPOPTS: "HOPOPTS", socket.IPV6_DSTOPTS: "DSTOPTS"}
+for lvl, typ, d in anc:
+    if lvl == socket.IPPROTO_IPV6 and typ in names:
+        print(names[typ], d.hex())
+'''
+
+LINUX_SEND = r'''
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+hbh = bytes([0, 0, 0x1e, 4]) + b"lnx!"
+dst = bytes([0, 0, 0x3e, 4]) + b"dst2"
+s.sendmsg([b"from-linux"], [(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, hbh),
+                            (socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, dst)], 0,
+          (sys.argv[1], 9998))
+'''
+
+
+def lines_of(out):
+    d = {}
+    for l in out.splitlines():
+        k, _, v = l.partition(" ")
+        d.setdefault(k, []).append(v)
+    return d
+
+
+def wait_ready(p):
+    line = p.stdout.readline()
+    assert line.strip() == "ready", line + p.stderr.read()
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="examples/exthdr_peer not built")
+def test_exthdr_umikamed_to_linux(topo):
+    """Sticky IPV6_HOPOPTS and an IPV6_DSTOPTS cmsg from umikamed: Linux, across a Linux
+    router, hands both headers to its RFC 3542 recvmsg byte for byte, Next Header fields
+    chained by us (HBH -> 60, DSTOPTS -> 17)."""
+    p = subprocess.Popen(["ip", "netns", "exec", topo.ns["H"], "/usr/bin/python3", "-c", LINUX_RECV],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(p)
+        nsx(topo.ns["U"], PEER, topo.sock, "send", HOST, 9999)
+        out, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    got = lines_of(out)
+    assert got["data"] == ["umikame"], out
+    assert got["HOPOPTS"] == ["3c001e04" + b"hbh!".hex()], out
+    assert got["DSTOPTS"] == ["11013e07" + b"dst-opt".hex() + "0103000000"], out
+
+
+@pytest.mark.skipif(not os.path.exists(PEER), reason="examples/exthdr_peer not built")
+def test_exthdr_linux_to_umikamed(topo):
+    """Linux sends Hop-by-Hop and Destination Options by RFC 3542 cmsgs; umikamed's
+    IPV6_RECVHOPOPTS / IPV6_RECVDSTOPTS give them back in packet order, byte for byte."""
+    p = subprocess.Popen(["ip", "netns", "exec", topo.ns["U"], PEER, topo.sock, "recv", "9998"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(p)
+        nsx(topo.ns["H"], "/usr/bin/python3", "-c", LINUX_SEND, UMK_ADDR)
+        out, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    got = lines_of(out)
+    assert got["data"] == ["from-linux"], out
+    assert got["HOPOPTS"] == ["3c001e04" + b"lnx!".hex()], out
+    assert got["DSTOPTS"] == ["11003e04" + b"dst2".hex()], out
+    assert list(l.split(" ")[0] for l in out.splitlines()[1:]) == ["HOPOPTS", "DSTOPTS"], out
