@@ -202,7 +202,7 @@ static int watch(const char *sock)
 		"reserved", "getspi", "update", "add", "delete", "get", "acquire", "register",
 		"expire", "flush", "dump", "x_promisc", "x_pchange", "spdupdate", "spdadd",
 		"spddelete", "spdget", "spdacquire", "spddump", "spdflush", "spdsetidx",
-		"spdexpire", "spddelete2",
+		"spdexpire", "spddelete2", "x_nat_t_new_mapping",
 	};
 	for (;;) {
 		ssize_t n = umk_pfkey_recv(k, msg, sizeof(msg), -1);

@@ -87,6 +87,7 @@ struct ipsec_sa {
 	uint8_t natt_oa_present;      /* bit 0: natt_oa[0] (OAI), bit 1: natt_oa[1] (OAR) */
 	struct in6_addr natt_oa[2];   /* original addresses (RFC 3948 3.1.2), as given */
 	uint8_t calg;                 /* IPComp SAs: IPCOMP_ALG_* (ipcomp.c) */
+	uint16_t natt_new_sport;      /* the peer's port last told in a NEW_MAPPING */
 };
 
 
@@ -297,6 +298,10 @@ int pfkey_handle(struct umk_stack *s, const void *msg, size_t len, pfkey_reply_f
 void pfkey_set_registered(struct umk_stack *s, uint32_t satypes);
 /* Messages the stack originates (sad.c, spd.c call these). */
 void pfkey_send_expire(struct umk_stack *s, const struct ipsec_sa *sa, bool hard);
+/* KAME/Linux SADB_X_NAT_T_NEW_MAPPING: the peer of an ESP-in-UDP SA now sends from
+ * src port sport (a NAT rebinding, udpencap.c), for the key daemon to update the SA. */
+void pfkey_send_new_mapping(struct umk_stack *s, const struct ipsec_sa *sa,
+			    const struct in6_addr *src, uint16_t sport);
 void pfkey_send_acquire(struct umk_stack *s, const struct ipsec_policy *pol,
 			const struct ipsec_req *req, const struct in6_addr *src,
 			const struct in6_addr *dst);

@@ -703,6 +703,35 @@ void pfkey_send_expire(struct umk_stack *s, const struct ipsec_sa *sa, bool hard
 	}
 }
 
+void pfkey_send_new_mapping(struct umk_stack *s, const struct ipsec_sa *sa,
+			    const struct in6_addr *src, uint16_t sport)
+{
+	struct ipsec_state *st = s->ipsec;
+	/* as Linux: to the daemons REGISTERed for ESP, with the SA, the new source and port
+	 * and the unchanged destination and port */
+	if (!st->listener || !(st->registered & (1u << SADB_SATYPE_ESP)))
+		return;
+	uint8_t buf[256];
+	struct pfkey_buf b;
+	struct pfkey_base h = { .type = SADB_X_NAT_T_NEW_MAPPING, .satype = SADB_SATYPE_ESP,
+				.seq = ++st->acquire_seq };
+	pfkey_buf_init(&b, buf, sizeof(buf));
+	pfkey_emit_base(&b, &h);
+	struct pfkey_sa psa = { .spi = sa->spi, .state = sa->state };
+	pfkey_emit_sa(&b, &psa);
+	struct pfkey_address a = { .prefixlen = 128, .addr = *src, .proto = IPSEC_ULPROTO_ANY };
+	pfkey_emit_address(&b, SADB_EXT_ADDRESS_SRC, &a);
+	a.addr = sa->dst;
+	pfkey_emit_address(&b, SADB_EXT_ADDRESS_DST, &a);
+	struct pfkey_natt n = { .sport = sport, .dport = sa->encap_dport };
+	pfkey_emit_natt(&b, &n, NULL);
+	int len = pfkey_finish(&b);
+	if (len > 0) {
+		COUNT(s, PFKEY_OUT_NEW_MAPPING);
+		st->listener(st->listener_ctx, buf, (size_t)len);
+	}
+}
+
 void pfkey_send_acquire(struct umk_stack *s, const struct ipsec_policy *pol,
 			const struct ipsec_req *req, const struct in6_addr *src,
 			const struct in6_addr *dst)

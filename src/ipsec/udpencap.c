@@ -14,7 +14,7 @@
  *     ordinary socket API as on Linux and the BSDs;
  *   - a NAT-keepalive: consumed and counted (2.3).
  * A peer seen from a new source port (a NAT rebinding) is counted and accepted, as the
- * SPI already names the SA. Neighbours: transport/udp.c (the hook), datapath.c (SPD
+ * SPI already names the SA, and told once to the key daemons (SADB_X_NAT_T_NEW_MAPPING). Neighbours: transport/udp.c (the hook), datapath.c (SPD
  * exemption, output), esp.c.
  */
 #include <errno.h>
@@ -166,8 +166,14 @@ bool udpencap_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_r
 		sa = esp_sa(s, rx, p);
 		if (sa && sa->encap_type && sa->encap_dport == u->dport &&
 		    IN6_ARE_ADDR_EQUAL(&sa->src, &rx->src)) {
-			if (sa->encap_sport != u->sport)
+			if (sa->encap_sport != u->sport) {
 				COUNT(s, UDPENCAP_IN_PORT_CHANGED);
+				/* once per new port: the key daemon updates the SA (or not) */
+				if (sa->natt_new_sport != u->sport) {
+					sa->natt_new_sport = u->sport;
+					pfkey_send_new_mapping(s, sa, &rx->src, u->sport);
+				}
+			}
 			break;
 		}
 		if (!encap_port(s, &rx->src, &rx->dst, u->dport))

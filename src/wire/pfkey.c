@@ -429,7 +429,7 @@ void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max)
 void pfkey_emit_natt(struct pfkey_buf *b, const struct pfkey_natt *n,
 		     const struct pfkey_address *oa)
 {
-	uint8_t *q = ext(b, SADB_X_EXT_NAT_T_TYPE, 8);
+	uint8_t *q = n->type ? ext(b, SADB_X_EXT_NAT_T_TYPE, 8) : NULL;
 	if (q)
 		q[4] = n->type;
 	uint16_t type[2] = { SADB_X_EXT_NAT_T_SPORT, SADB_X_EXT_NAT_T_DPORT };

@@ -25,7 +25,7 @@ enum {
 	SADB_ACQUIRE, SADB_REGISTER, SADB_EXPIRE, SADB_FLUSH, SADB_DUMP, SADB_X_PROMISC,
 	SADB_X_PCHANGE, SADB_X_SPDUPDATE, SADB_X_SPDADD, SADB_X_SPDDELETE, SADB_X_SPDGET,
 	SADB_X_SPDACQUIRE, SADB_X_SPDDUMP, SADB_X_SPDFLUSH, SADB_X_SPDSETIDX, SADB_X_SPDEXPIRE,
-	SADB_X_SPDDELETE2, SADB_MAX = SADB_X_SPDDELETE2
+	SADB_X_SPDDELETE2, SADB_X_NAT_T_NEW_MAPPING, SADB_MAX = SADB_X_NAT_T_NEW_MAPPING
 };
 
 /* RFC 2367 2.3 extension types; 17-19 KAME; 20-23 the NAT-T ones Linux and KAME share
@@ -190,7 +190,7 @@ void pfkey_emit_supported(struct pfkey_buf *b, uint16_t type, const struct pfkey
 void pfkey_emit_spirange(struct pfkey_buf *b, uint32_t min, uint32_t max);
 /* SADB_X_EXT_SA_REPLAY with a window of `packets`. */
 void pfkey_emit_sa_replay(struct pfkey_buf *b, uint32_t packets);
-/* The NAT-T extensions: type, both ports, and NAT_T_OA when oa is non-NULL. */
+/* The NAT-T extensions: type (unless 0), both ports, and NAT_T_OA when oa is non-NULL. */
 void pfkey_emit_natt(struct pfkey_buf *b, const struct pfkey_natt *n,
 		     const struct pfkey_address *oa);
 /* Writes the total length into the base header: the message length, or -ENOBUFS. */

@@ -8,7 +8,7 @@
  *   - port 4500 shared with IKE: a non-ESP-marker datagram reaches B's UDP socket on the
  *     port, marker included; a NAT-keepalive is consumed and counted; ESP-in-UDP with an
  *     unknown SPI is dropped and counted by ESP; a peer's new source port is counted and
- *     its ESP still accepted;
+ *     its ESP still accepted, and B's key daemon gets one SADB_X_NAT_T_NEW_MAPPING;
  *   - IPComp + ESP: a large ping leaves compressed inside ESP (smaller on the wire than
  *     uncompressed), a small one uncompressed and counted, both answered; and the same
  *     bundle over ESP in UDP.
@@ -253,6 +253,18 @@ static void test_udp_tunnel(void **state)
 	assert_true(a->counters[CNT_UDPENCAP_IN_ESP] >= 4);
 }
 
+/* what B's key daemon hears */
+static uint8_t key_msg[512];
+static size_t key_len;
+static int key_msgs;
+
+static void on_key_msg(void *ctx, const void *msg, size_t len)
+{
+	key_msgs++;
+	key_len = len < sizeof(key_msg) ? len : sizeof(key_msg);
+	memcpy(key_msg, msg, key_len);
+}
+
 static struct sockaddr_in6 sa6(const struct in6_addr *a6, uint16_t port)
 {
 	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port),
@@ -304,13 +316,27 @@ static void test_port_sharing(void **state)
 	assert_int_equal(ping(2, 56), 2);
 	assert_true(b->counters[CNT_UDPENCAP_IN_ESP] >= 3);
 
-	/* a NAT rebinding: A's SA now leaves from port 4501; B counts the new port and
-	 * still takes the ESP (the SPI names the SA) */
+	/* a NAT rebinding: A's SA now leaves from port 4501; B counts the new port, still
+	 * takes the ESP (the SPI names the SA) and tells its key daemon once */
+	ipsec_set_listener(b, on_key_msg, NULL);
+	pfkey_set_registered(b, 1u << SADB_SATYPE_ESP);
 	struct ipsec_sa *out = sad_lookup(a, 0x1200, &addr_b, 50);
 	assert_non_null(out);
 	out->encap_sport = 4501;
-	assert_int_equal(ping(1, 56), 1);
-	assert_true(b->counters[CNT_UDPENCAP_IN_PORT_CHANGED] >= 1);
+	assert_int_equal(ping(3, 56), 3);
+	assert_true(b->counters[CNT_UDPENCAP_IN_PORT_CHANGED] >= 3);
+	assert_int_equal(key_msgs, 1);
+	struct pfkey_msg m;
+	assert_int_equal(pfkey_parse(key_msg, key_len, &m), 0);
+	assert_int_equal(m.base.type, SADB_X_NAT_T_NEW_MAPPING);
+	assert_int_equal(m.base.satype, SADB_SATYPE_ESP);
+	assert_int_equal(m.sa.spi, 0x1200);
+	assert_memory_equal(&m.addr[0].addr, &addr_a, 16);
+	assert_memory_equal(&m.addr[1].addr, &addr_b, 16);
+	assert_int_equal(m.natt.sport, 4501);
+	assert_int_equal(m.natt.dport, 4500);
+	assert_false(PFKEY_HAS(&m, SADB_X_EXT_NAT_T_TYPE));
+	ipsec_set_listener(b, NULL, NULL);
 	umk_close(a, sa);
 	umk_close(b, sb);
 }
