@@ -280,6 +280,7 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 {
 	uint32_t ack = th->ack;
 	uint32_t acked = ack - tp->snd_una;
+	uint32_t flight_before = tp->snd_max - tp->snd_una;
 
 	/* RFC 7323 4.3 / RFC 6298 3 (Karn: never from a retransmitted segment) */
 	if ((tp->flags & TF_TS) && (th->opt.present & TCPO_TS) && th->opt.tsecr) {
@@ -330,7 +331,13 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 		}
 	} else {
 		tp->dupacks = 0;
-		tp->cc->on_ack(s, tp, acked);
+		/* RFC 7661 / RFC 9438 5.8 in their simplest form: the window grows only while it
+		 * is what limits the sender (in slow start: half of it in flight), not while the
+		 * application or the peer's window does */
+		bool limited = tp->cwnd < tp->ssthresh ? 2 * flight_before >= tp->cwnd :
+			       flight_before + tcp_maxseg(s, tp) >= tp->cwnd;
+		if (limited)
+			tp->cc->on_ack(s, tp, acked);
 	}
 	/* RFC 6298 5.2, 5.3 */
 	if (tp->snd_una == tp->snd_max)

@@ -9,7 +9,8 @@
  *   - RFC 3042 limited transmit: the first two duplicate ACKs each release a new segment;
  *   - RFC 9406 HyStart++: behind a bottleneck (the receiver takes so many segments a
  *     millisecond, the rest queue) the growing RTT ends slow start without a loss; on a
- *     path without a queue it does not.
+ *     path without a queue it does not;
+ *   - RFC 7661 (simplest form): an application-limited sender's cwnd does not grow.
  */
 #include "sim_tcp_util.h"
 
@@ -288,6 +289,26 @@ static void hystart(int cap, uint64_t seed)
 static void test_hystart_bottleneck(void **state) { (void)state; hystart(2, 44); }
 static void test_hystart_clean(void **state) { (void)state; hystart(0, 45); }
 
+static void test_app_limited(void **state)
+{
+	(void)state;
+	struct rx r;
+	int sd = rx_open(&r, 46, 1000);
+	rx_run(&r, 1000, 100);
+	uint32_t iw = tcb_of(a, APORT, r.p.sport)->cwnd;
+	static const char chunk[1000];
+	for (int i = 0; i < 200; i++) {   /* 1000 bytes every 10 ms: never near cwnd */
+		assert_int_equal(umk_send(a, sd, chunk, sizeof(chunk), 0), (ssize_t)sizeof(chunk));
+		rx_run(&r, r.got + sizeof(chunk), 100);
+		sim_run_for(net, 10);
+	}
+	assert_int_equal(r.got, 201 * 1000);
+	struct tcpcb *tp = tcb_of(a, APORT, r.p.sport);
+	print_message("app-limited: cwnd %u after 200 small sends (initial %u)\n", tp->cwnd, iw);
+	assert_int_equal(tp->cwnd, iw);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_hystart_bottleneck),
 		cmocka_unit_test(test_hystart_clean),
+		cmocka_unit_test(test_app_limited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
