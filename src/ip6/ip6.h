@@ -47,7 +47,7 @@ struct ip6_tx_ext {
 	const uint8_t *hdr[IP6_TX_EXT_N];   /* DST1: before the Routing header, DST2: final */
 	uint16_t len[IP6_TX_EXT_N];
 	uint32_t total;                     /* sum of len[] (headroom the packet needs) */
-	bool has_nexthop;                   /* RFC 3542 6.8 IPV6_NEXTHOP: a neighbor ... */
+	bool has_nexthop;                   /* RFC 3542 6.4 IPV6_NEXTHOP: a neighbor ... */
 	struct in6_addr nexthop;
 	int nexthop_if;                     /* ... on this interface */
 };

@@ -166,7 +166,7 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	bool mcast = IN6_IS_ADDR_MULTICAST(&ptx->dst);
 	if (x && x->has_nexthop && !mcast && !in6_addr_find(s, NULL, &ptx->dst) &&
 	    if_get(s, x->nexthop_if)) {
-		/* RFC 3542 6.8: the socket layer checked it is a neighbor; it replaces the
+		/* RFC 3542 6.4: the socket layer checked it is a neighbor; it replaces the
 		 * route (there need not be one) */
 		memset(&o, 0, sizeof(o));
 		o.ifp = if_get(s, x->nexthop_if);

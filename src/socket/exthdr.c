@@ -1,9 +1,9 @@
 /*
- * exthdr.c - extension headers through the socket API (RFC 3542 4, 6.8, 7, 9):
+ * exthdr.c - extension headers through the socket API (RFC 3542 4, 6.4, 7-10):
  *
  *   sending    IPV6_HOPOPTS, IPV6_DSTOPTS, IPV6_RTHDRDSTOPTS, IPV6_RTHDR as sticky options
  *              and as ancillary data (ancillary wins, header by header: RFC 3542 6), and
- *              IPV6_NEXTHOP (6.8). Checked here, handed to ip6/output.c as an ip6_tx_ext,
+ *              IPV6_NEXTHOP (6.4). Checked here, handed to ip6/output.c as an ip6_tx_ext,
  *              which fills the Next Header fields and keeps RFC 8200 4.1 order.
  *   receiving  IPV6_RECVHOPOPTS, IPV6_RECVDSTOPTS, IPV6_RECVRTHDR: the headers a datagram
  *              came with are found by walking back from its IPv6 header (pkt->net_off),
@@ -73,7 +73,7 @@ static int ext_check(int name, const uint8_t *p, size_t len)
 	return r < 0 ? -EINVAL : 0;
 }
 
-/* RFC 3542 6.8: resolves a next hop to the interface it is a neighbor on. */
+/* RFC 3542 6.4: resolves a next hop to the interface it is a neighbor on. */
 static int nexthop_check(struct umk_stack *s, const void *val, size_t len,
 			 struct sockaddr_in6 *out)
 {
@@ -131,7 +131,7 @@ int sock_ext_setopt(struct umk_stack *s, struct sock *so, int name, const void *
 	if (!so->ext && !(so->ext = calloc(1, sizeof(*so->ext))))
 		return -ENOMEM;
 	if (name == IPV6_NEXTHOP) {
-		/* RFC 3542 6.8: an empty value removes it */
+		/* RFC 3542 6.4: an empty value removes it */
 		so->ext->has_nexthop = len != 0;
 		if (len)
 			so->ext->nexthop = nh;
@@ -226,7 +226,7 @@ int sock_tx_ext(struct umk_stack *s, struct sock *so, struct sock_send *ss, stru
 	}
 	const struct sockaddr_in6 *nh = ss->has_nexthop ? &ss->nexthop :
 					so->ext && so->ext->has_nexthop ? &so->ext->nexthop : NULL;
-	/* RFC 3542 6.8: meaningless for multicast, where it is ignored */
+	/* RFC 3542 6.4: meaningless for multicast, where it is ignored */
 	if (nh && !IN6_IS_ADDR_MULTICAST(&tx->dst)) {
 		if (!if_get(s, (int)nh->sin6_scope_id))
 			return -EHOSTUNREACH;   /* its interface went away */
