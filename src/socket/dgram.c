@@ -139,7 +139,7 @@ static int send_cmsg(struct umk_stack *s, const struct cmsghdr *c, struct sock_s
 	case IPV6_HOPOPTS:
 	case IPV6_DSTOPTS:
 	case IPV6_RTHDRDSTOPTS:
-		return sock_ext_cmsg(s, c, ss);               /* RFC 3542 6.8, 9 */
+		return sock_ext_cmsg(s, c, ss);               /* RFC 3542 6.4, 7-9 */
 	default:
 		return -EINVAL;
 	}
