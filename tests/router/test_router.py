@@ -262,6 +262,39 @@ def test_route_show_origin(topo):
         topo.umk("route", "del", "2001:db8:dead::/48", "dev", "tapA")
 
 
+HBH_PROBE = r"""
+import sys
+from scapy.all import (Ether, IPv6, IPv6ExtHdrHopByHop, HBHOptUnknown, UDP,
+                       ICMPv6ParamProblem, srp1, conf)
+conf.verb = 0
+src, dst, mac = sys.argv[1], sys.argv[2], sys.argv[3]
+# to umikamed's MAC: the kernel (and scapy) might pick radvd's hostC as the first hop
+p = (Ether(dst=mac) / IPv6(src=src, dst=dst, hlim=64) /
+     IPv6ExtHdrHopByHop(options=[HBHOptUnknown(otype=0x9e, optdata=b"\0" * 4)]) /
+     UDP(sport=40000, dport=9) / b"hbh")
+r = srp1(p, iface="vA", timeout=3, filter="icmp6 and ip6[40] == 4")
+print(r[IPv6].src if r is not None and ICMPv6ParamProblem in r else "none")
+"""
+
+
+def test_hbh_forward_on_demand(topo):
+    """RFC 8200 4.3: a packet in transit with an unknown Hop-by-Hop option of action 10 is
+    forwarded untouched while tapA's hbh_forward_process is 0 (hostB, its destination,
+    answers Parameter Problem), and answered by umikamed itself when it is 1."""
+    n = topo.ns
+    mac = [l["lladdr"] for l in topo.umk_json("link", "show") if l["ifname"] == "tapA"][0]
+    probe = ["/usr/bin/python3", "-c", HBH_PROBE, topo.a, topo.b, mac]
+    out = nsx(n["hostA"], *probe, timeout=30).stdout.strip()
+    assert out == topo.b, out
+    topo.umk("conf", "set", "tapA", "hbh_forward_process", "1")
+    try:
+        assert topo.umk_json("conf", "show", "tapA")["hbh_forward_process"] == 1
+        out = nsx(n["hostA"], *probe, timeout=30).stdout.strip()
+        assert out == "2001:db8:a::1", out
+    finally:
+        topo.umk("conf", "set", "tapA", "hbh_forward_process", "0")
+
+
 def test_tracepath_shows_the_hop(topo):
     out = nsx(topo.ns["hostA"], "tracepath", "-6", "-n", "-m", "4", topo.b, check=False,
               timeout=30).stdout
