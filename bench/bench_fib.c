@@ -259,9 +259,10 @@ static void *um_build(const struct prefix *p, size_t n, size_t *bytes)
 	fib6_stats(f, &st);
 	*bytes = st.lookup_bytes;
 	printf("  umikame: %u nodes, %u leaves; lookup structure %.1f MiB; with control plane "
-	       "%.1f MiB (%.1f B/prefix)\n", st.nodes, st.leaves, st.lookup_bytes / 1048576.0,
-	       (st.lookup_bytes + st.control_bytes) / 1048576.0,
-	       (double)(st.lookup_bytes + st.control_bytes) / (double)n);
+	       "%.1f MiB (%.1f B/prefix); %s walk\n", st.nodes, st.leaves,
+	       st.lookup_bytes / 1048576.0, (st.lookup_bytes + st.control_bytes) / 1048576.0,
+	       (double)(st.lookup_bytes + st.control_bytes) / (double)n,
+	       f->fast ? "POPCNT+BMI2" : "plain");
 	return f;
 }
 
@@ -638,8 +639,9 @@ uint64_t cg_poptrie_batch(void *t, uint8_t (*a)[16])
 {
 	uint64_t acc = 0;
 	for (unsigned i = 0; i < CG_N; i += BATCH) {
-		fib6_lookup_batch(t, 0, (const uint8_t (*)[16])a[i], results + i, BATCH);
-		for (unsigned j = 0; j < BATCH; j++)
+		unsigned m = CG_N - i < BATCH ? CG_N - i : BATCH;  /* the tail: 100000 % 64 */
+		fib6_lookup_batch(t, 0, (const uint8_t (*)[16])a[i], results + i, m);
+		for (unsigned j = 0; j < m; j++)
 			acc += results[i + j];
 	}
 	return acc;
