@@ -104,7 +104,8 @@ int ipcomp_output(struct umk_stack *s, struct ipsec_sa *sa, struct umk_pkt *pkt,
 		COUNT(s, IPCOMP_OUT_SMALL);
 		return 0;
 	}
-	if (!c || deflateReset(&c->def) != Z_OK) {
+	/* the header goes in front: without room the payload goes as it is */
+	if (!c || pkt_headroom(pkt) < IPCOMP_HLEN || deflateReset(&c->def) != Z_OK) {
 		COUNT(s, IPCOMP_OUT_ERRORS);
 		return 0;
 	}
@@ -130,8 +131,8 @@ int ipcomp_output(struct umk_stack *s, struct ipsec_sa *sa, struct umk_pkt *pkt,
 		return 0;
 	}
 	pkt_trim(pkt, 0);
-	uint8_t *hdr = pkt_push(pkt, IPCOMP_HLEN);
-	uint8_t *data = pkt_put(pkt, clen);   /* cannot fail: clen < plen */
+	uint8_t *hdr = pkt_push(pkt, IPCOMP_HLEN);   /* room checked above */
+	uint8_t *data = pkt_put(pkt, clen);          /* cannot fail: clen < plen - 4 */
 	ipcomp_hdr_emit(hdr, *nxt, (uint16_t)sa->spi);
 	memcpy(data, c->buf, clen);
 	*nxt = IPPROTO6_IPCOMP;

@@ -234,6 +234,18 @@ static void test_output(void **state)
 	assert_int_equal(s->counters[CNT_IPCOMP_OUT_NO_GAIN], 1);
 	assert_int_equal(s->counters[CNT_IPCOMP_OUT_PKTS], 1);
 	pkt_free(s, pkt);
+
+	/* no headroom for the header: sent as it was, counted */
+	text(in, sizeof(in), 3);
+	pkt = pkt_alloc(s, sizeof(in), 2);
+	memcpy(pkt_put(pkt, sizeof(in)), in, sizeof(in));
+	nxt = 58;
+	assert_int_equal(ipcomp_output(s, sa, pkt, &nxt), 0);
+	assert_int_equal(nxt, 58);
+	assert_int_equal(pkt->len, sizeof(in));
+	assert_memory_equal(pkt->data, in, sizeof(in));
+	assert_int_equal(s->counters[CNT_IPCOMP_OUT_ERRORS], 1);
+	pkt_free(s, pkt);
 	umk_stack_free(s);
 }
 
