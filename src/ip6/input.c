@@ -318,15 +318,20 @@ static const struct in6_addr all_nodes = { { { 0xff, 0x02, [15] = 1 } } };
 bool ip6_subnet_router_anycast(struct umk_stack *s, struct umk_if *ifp,
 			       const struct in6_addr *dst)
 {
-	/* every candidate ends in at least two zero bits (prefix length <= 126) */
+	/* every candidate ends in at least two zero bits (prefix length <= 126); one for a
+	 * prefix of length p in at least 128 - p: transit traffic mostly stops here */
 	if (dst->s6_addr[15] & 3)
 		return false;
+	unsigned zeros = 0;
+	for (int b = 15; b >= 0 && !dst->s6_addr[b]; b--)
+		zeros += 8;
 	bool scoped = in6_is_scoped(dst);
 	for (struct umk_if *i = scoped ? ifp : if_first(s); i; i = scoped ? NULL : if_next(s, i)) {
 		if (!i->conf.forwarding)
 			continue;
 		for (struct in6_ifaddr *ia = i->addrs; ia; ia = ia->next) {
-			if (ia->plen >= 127 ||
+			/* (zeros counts whole bytes: a finer check is left to the mask below) */
+			if (ia->plen >= 127 || 128u - ia->plen > zeros + 7 ||
 			    (ia->flags & (UMK_ADDR_F_TENTATIVE | UMK_ADDR_F_DADFAILED)) ||
 			    !in6_prefix_eq(&ia->addr, dst, ia->plen))
 				continue;
