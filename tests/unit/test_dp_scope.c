@@ -117,8 +117,11 @@ static int echo_to(const char *src_s, const char *dst_s, struct in6_addr *from)
 static void test_subnet_router_anycast(void **state)
 {
 	dp_setup(true);
-	struct in6_addr from, p127 = A("2001:db8:7::1");
+	struct in6_addr from, p127 = A("2001:db8:7::1"), p60 = A("2001:db8:6:15::1");
+	struct in6_addr p126 = A("2001:db8:5::5");
 	assert_int_equal(umk_addr_add(H.s, H.ifx, &p127, 127), 0);
+	assert_int_equal(umk_addr_add(H.s, H.ifx, &p60, 60), 0);
+	assert_int_equal(umk_addr_add(H.s, H.ifx, &p126, 126), 0);
 	umk_timers_run(H.s, 100);
 	/* a host: not ours */
 	uint64_t not_ours = H.s->counters[CNT_IP6_DROP_NOT_OURS];
@@ -145,6 +148,14 @@ static void test_subnet_router_anycast(void **state)
 	assert_int_equal(echo_to("2001:db8::2", "2001:db8:7::", &from), -1);
 	assert_int_equal(H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS], fwd + 3);
 	assert_int_equal(H.s->counters[CNT_FWD_IN_SUBNET_ROUTER_ANYCAST], 2);
+	/* prefixes not on a byte boundary: /60 ends in the middle of a byte, /126 has two
+	 * zero bits; one bit set past either prefix is someone else */
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:6:10::", &from), 0);
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:5::4", &from), 0);
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:6:18::", &from), -1);
+	assert_int_equal(echo_to("2001:db8::2", "2001:db8:5::8", &from), -1);
+	assert_int_equal(H.s->counters[CNT_FWD_IN_SUBNET_ROUTER_ANYCAST], 4);
+	assert_int_equal(H.s->counters[CNT_IP6_IN_FORW_DATAGRAMS], fwd + 5);
 
 	/* on-link hosts find it by ND: an NS to its solicited-node group ff02::1:ff00:0 is
 	 * answered with an NA for the anycast target, O=0 (RFC 4861 7.2.4), R=1, from a
