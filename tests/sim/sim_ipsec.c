@@ -754,6 +754,69 @@ static void test_lifetimes_packets_bytes(void **state)
 	sim_net_free(net);
 }
 
+/* ---- ICMPv6 type/code selectors, and the sequence-number cycle stop ---- */
+
+/* An inbound discard policy for ICMPv6 from A to B with type and code (RFC 4301 4.4.1.1:
+ * they travel as setkey's "icmp6 TYPE,CODE", in the ports). */
+static int discard_icmp6(struct umk_stack *s, uint16_t type, uint16_t code)
+{
+	uint8_t buf[512];
+	struct pfkey_buf bf;
+	pfkey_buf_init(&bf, buf, sizeof(buf));
+	struct pfkey_base h = { .type = SADB_X_SPDADD, .seq = 5 };
+	pfkey_emit_base(&bf, &h);
+	struct pfkey_address ad = { .proto = 58, .prefixlen = 128, .addr = addr_a, .port = type };
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_SRC, &ad);
+	ad.addr = addr_b;
+	ad.port = code;
+	pfkey_emit_address(&bf, SADB_EXT_ADDRESS_DST, &ad);
+	struct pfkey_policy pol = { .type = IPSEC_POLICY_DISCARD, .dir = IPSEC_DIR_INBOUND };
+	pfkey_emit_policy(&bf, &pol);
+	return pfkey(s, &bf);
+}
+
+static void test_icmp6_selectors(void **state)
+{
+	two_stacks();
+	assert_int_equal(ping(1, 56), 1);
+	/* type 128 code 5 does not match an echo request (code 0) */
+	assert_int_equal(discard_icmp6(b, 128, 5), 0);
+	uint64_t disc = b->counters[CNT_IPSEC_DROP_IN_DISCARD];
+	assert_int_equal(ping(1, 56), 1);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_IN_DISCARD], disc);
+	/* type 129 (echo reply) does not either; type 128 with code 0 does */
+	assert_int_equal(discard_icmp6(b, 129, 0), 0);
+	assert_int_equal(ping(1, 56), 1);
+	assert_int_equal(discard_icmp6(b, 128, 0), 0);
+	assert_int_equal(ping(1, 56), 0);
+	assert_int_equal(b->counters[CNT_IPSEC_DROP_IN_DISCARD], disc + 1);
+	/* other traffic and ND between them are not selected */
+	udp_b = umk_socket(b, AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(7777) };
+	assert_int_equal(umk_bind(b, udp_b, (struct sockaddr *)&any, sizeof(any)), 0);
+	udp_send(a, &addr_a, &addr_b);
+	assert_int_equal(udp_received(b, udp_b), 1);
+	sim_net_free(net);
+}
+
+/* RFC 4303 3.3.3: without ESN the counter stops at 2^32 - 1; the SA sends no more. */
+static void test_sequence_cycle_stop(void **state)
+{
+	two_stacks();
+	protect_pair(SADB_SATYPE_ESP, SADB_X_EALG_AES_GCM_ICV16, 20, 0, 0, 1, 8);
+	struct ipsec_sa *sa = sad_lookup(a, 0x1000, &addr_b, IPPROTO_ESP);
+	assert_non_null(sa);
+	struct ipsec_sa *in = sad_lookup(b, 0x1000, &addr_b, IPPROTO_ESP);
+	assert_non_null(in);
+	sa->seq = UINT32_MAX - 2;
+	assert_int_equal(ping(2, 56), 2);        /* 2^32 - 2 and 2^32 - 1 go out */
+	uint64_t cyc = a->counters[CNT_IPSEC_DROP_SEQ_CYCLE];
+	assert_int_equal(ping(1, 56), 0);
+	assert_int_equal(a->counters[CNT_IPSEC_DROP_SEQ_CYCLE], cyc + 1);
+	assert_int_equal(sa->seq, UINT32_MAX);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -765,6 +828,8 @@ int main(void)
 		cmocka_unit_test(test_tunnel_inner_outside_policy),
 		cmocka_unit_test(test_gateway),
 		cmocka_unit_test(test_lifetimes_packets_bytes),
+		cmocka_unit_test(test_icmp6_selectors),
+		cmocka_unit_test(test_sequence_cycle_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
