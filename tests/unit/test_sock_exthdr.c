@@ -13,7 +13,9 @@
  *   - receiving: IPV6_RECVHOPOPTS / RECVDSTOPTS / RECVRTHDR on UDP and raw ICMPv6, byte
  *     for byte, only what was asked for; and the loopback path end to end;
  *   - the same through the remote socket calls (socket/sock_ctl.c) with a header of 1024
- *     bytes each way.
+ *     bytes each way;
+ *   - a send held by IPsec for its SA (ACQUIRE) and released later, after the send call's
+ *     memory is gone: sent whole, its checksum untouched.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -27,6 +29,7 @@
 
 #include "ctl/msg.h"
 #include "dp_harness.h"
+#include "ipsec/ipsec.h"
 #include "socket/sock_ctl.h"
 #include "wire/udp.h"
 
@@ -656,6 +659,82 @@ static void test_remote_calls(void **state)
 	sock_ctl_release(H.s, &owner);
 }
 
+/* ---- next to IPsec ---- */
+
+/* Sends "held!" with a Destination Options cmsg from this frame's stack. */
+static __attribute__((noinline)) ssize_t send_dst_cmsg(int sd, const struct sockaddr_in6 *to)
+{
+	uint8_t ctl[CMSG_SPACE(16)];
+	memset(ctl, 0, sizeof(ctl));
+	struct iovec iov = { "held!", 5 };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = sizeof(*to), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_DSTOPTS;
+	c->cmsg_len = CMSG_LEN(16);
+	memcpy(CMSG_DATA(c), OPTS16, 16);
+	return umk_sendmsg(H.s, sd, &m, 0);
+}
+
+/* Writes over the stack where send_dst_cmsg's frame was. */
+static __attribute__((noinline)) void clobber(void)
+{
+	volatile uint8_t junk[8192];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = 0xa5;
+}
+
+static void test_ipsec_held_send(void **state)
+{
+	int sd = umk_socket(H.s, AF_INET6, SOCK_DGRAM, 0);
+	assert_int_equal(umk_setsockopt(H.s, sd, IPPROTO_IPV6, IPV6_HOPOPTS, OPTS8, 8), 0);
+	struct ipsec_policy p = { .dir = IPSEC_DIR_OUT, .action = IPSEC_PROTECT, .n_req = 1,
+				  .priority = 100 };
+	p.sel.proto = IPSEC_PROTO_ANY;
+	p.sel.icmp_type = p.sel.icmp_code = IPSEC_ICMP_ANY;
+	p.req[0] = (struct ipsec_req){ .proto = 50, .mode = IPSEC_MODE_TRANSPORT, .level = 2 };
+	assert_int_equal(spd_add(H.s, &p, false, NULL), 0);
+	struct sockaddr_in6 to = SA("2001:db8::2", 4500, 0);
+	dp_clear();
+	assert_int_equal(send_dst_cmsg(sd, &to), 5);
+	for (int i = 0; i < H.n; i++) {                /* held: no UDP on the wire */
+		struct dp_seen v;
+		assert_false(!dp_parse(i, &v) && v.chain.nxt == 17);
+	}
+	clobber();
+	/* a bypass ahead of it: the held packet goes out when released */
+	struct ipsec_policy b = { .dir = IPSEC_DIR_OUT, .action = IPSEC_BYPASS, .priority = 10 };
+	b.sel.dst = to.sin6_addr;
+	b.sel.dst_plen = 128;
+	b.sel.proto = IPSEC_PROTO_ANY;
+	b.sel.icmp_type = b.sel.icmp_code = IPSEC_ICMP_ANY;
+	assert_int_equal(spd_add(H.s, &b, false, NULL), 0);
+	dp_clear();
+	spd_release_held(H.s);
+	int k;
+	struct chain c;
+	for (k = 0; k < H.n; k++) {
+		walk(k, &c);
+		if (c.final == 17)
+			break;
+	}
+	assert_true(k < H.n);
+	/* the final Destination Options as given (what a held packet keeps), then UDP whose
+	 * checksum was made once, over the right bytes */
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.type[0], 60);
+	const uint8_t *ip = H.frame[k] + 14;
+	assert_int_equal(ip[c.off[0]], 17);
+	assert_memory_equal(ip + c.off[0] + 1, OPTS16 + 1, 15);
+	struct in6_addr src = A("2001:db8::1");
+	uint32_t ulen = (uint32_t)H.len[k] - 14 - c.final_off;
+	assert_int_equal(ulen, 8 + 5);
+	assert_int_equal(csum_ip6(&src, &to.sin6_addr, 17, ip + c.final_off, ulen), 0);
+	assert_memory_equal(ip + c.final_off + 8, "held!", 5);
+	umk_close(H.s, sd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +745,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_raw_icmp_and_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipsec_held_send, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
