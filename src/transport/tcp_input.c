@@ -378,10 +378,14 @@ static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked
 	tp->lt_extra = 0;
 	timer_cancel(s, &tp->t_tlp);
 	tp->high_rxt = tp->snd_una;
+	if (tp->flags & TF_SACK)
+		tcp_prr_start(tp);
 	tcp_retransmit_una(s, tp);
 	if (tp->flags & TF_SACK) {
+		/* RFC 6675 5 (4.2) would set cwnd = ssthresh at once; RFC 6937 PRR instead
+		 * brings the flight down to ssthresh in step with what the ACKs deliver
+		 * (tcp_prr_ack, on this ACK too) */
 		COUNT(s, TCP_SACK_RECOVERY);
-		tp->cwnd = tp->ssthresh;                    /* RFC 6675 5 (4.2) */
 	} else {
 		tp->cwnd = tp->ssthresh + 3 * tcp_maxseg(s, tp);   /* RFC 6582 3.2 (2) */
 	}
@@ -632,6 +636,7 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	}
 	uint32_t win = (uint32_t)th->win << tp->snd_wscale;
 	uint32_t newly = (tp->flags & TF_SACK) ? tcp_sb_update(tp, &th->opt) : 0;
+	uint32_t delivered = newly + (seq_gt(ack, tp->snd_una) ? ack - tp->snd_una : 0);
 	if (seq_gt(ack, tp->snd_una)) {
 		new_ack(s, tp, th);
 	} else if (ack == tp->snd_una && !dlen && !(fl & TH_FIN) && tp->snd_max != tp->snd_una &&
@@ -641,6 +646,8 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	/* RFC 8985 6.2: was the retransmission of the first hole lost? */
 	if (newly && (tp->flags & TF_RECOVERY))
 		tcp_rack_sack(s, tp);
+	if (delivered)
+		tcp_prr_ack(s, tp, delivered);
 	/* RFC 9293 3.10.7.4: window update from a newer segment */
 	if (seq_lt(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && seq_leq(tp->snd_wl2, ack))) {
 		if (win && !tp->snd_wnd) {

@@ -183,6 +183,7 @@ struct tcpcb {
 	uint32_t high_rxt;               /* RFC 6675 HighRxt */
 	uint32_t bytes_acked;            /* congestion avoidance byte counting (RFC 3465) */
 	uint32_t lt_extra;               /* RFC 3042: bytes past cwnd the dup ACKs allow */
+	uint32_t prr_delivered, prr_out, recover_fs;   /* RFC 6937 */
 	uint32_t tlp_high;               /* RFC 8985 7: snd_max when the probe went */
 	bool tlp_rxt;                    /* the probe was a retransmission */
 	uint32_t una_rxt_seq;            /* RFC 8985 6.2: the retransmission at snd_una ... */
@@ -363,6 +364,10 @@ void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp);
 /* New SACK information in recovery: resends a lost retransmission at snd_una, or arms the
  * timer that will look again (RFC 8985 6.2 with its reordering timer, 6.3). */
 void tcp_rack_sack(struct umk_stack *s, struct tcpcb *tp);
+/* RFC 6937 proportional rate reduction: the recovery starts; an ACK in recovery delivered
+ * this many bytes (cumulatively or by SACK): sets cwnd = pipe + what may be sent now. */
+void tcp_prr_start(struct tcpcb *tp);
+void tcp_prr_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t delivered);
 /* Resends the segment at snd_una (fast retransmit, partial ACKs, lost retransmissions). */
 void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp);
 

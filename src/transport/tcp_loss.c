@@ -17,6 +17,10 @@
  *     there, which is later than its retransmission: detection errs on the late side. When
  *     the SACKs stop (the peer's window is full), a timer at that deadline looks again
  *     (6.3); it is the probe's timer, since probes are never sent in recovery.
+ *   RFC 6937 proportional rate reduction in SACK recovery: rather than dropping cwnd to
+ *     ssthresh at once (a silence of half a window, then a burst), each ACK lets out data
+ *     in proportion to what it delivered, so the flight comes down to ssthresh over one
+ *     round trip (PRR-SSRB below it).
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -37,6 +41,35 @@ void tcp_lt_dupack(struct umk_stack *s, struct tcpcb *tp)
 		return;
 	COUNT(s, TCP_LIMITED_TRANSMIT);
 	tp->lt_extra = tp->dupacks * tcp_maxseg(s, tp);
+}
+
+/* ---- RFC 6937 ---- */
+
+void tcp_prr_start(struct tcpcb *tp)
+{
+	tp->prr_delivered = tp->prr_out = 0;
+	tp->recover_fs = tp->snd_max - tp->snd_una;   /* RecoverFS */
+}
+
+void tcp_prr_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t delivered)
+{
+	if ((tp->flags & (TF_RECOVERY | TF_SACK)) != (TF_RECOVERY | TF_SACK))
+		return;
+	tp->prr_delivered += delivered;
+	uint32_t pipe = tcp_sb_pipe(tp), mss = tcp_maxseg(s, tp), sndcnt;
+	if (pipe > tp->ssthresh) {
+		/* sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out */
+		uint64_t fs = tp->recover_fs ? tp->recover_fs : 1;
+		uint64_t want = ((uint64_t)tp->prr_delivered * tp->ssthresh + fs - 1) / fs;
+		sndcnt = want > tp->prr_out ? (uint32_t)(want - tp->prr_out) : 0;
+	} else {
+		/* PRR-SSRB: slow start back up to ssthresh, at most one MSS past what arrived */
+		uint32_t owed = tp->prr_delivered > tp->prr_out ? tp->prr_delivered - tp->prr_out : 0;
+		uint32_t lim = (owed > delivered ? owed : delivered) + mss;
+		uint32_t room = tp->ssthresh - pipe;
+		sndcnt = room < lim ? room : lim;
+	}
+	tp->cwnd = pipe + sndcnt;
 }
 
 /* ---- RFC 8985 7: tail loss probe ---- */

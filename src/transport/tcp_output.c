@@ -136,6 +136,8 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 		return r;
 	}
 	COUNT(s, TCP_OUT_SEGS);
+	if (tp->flags & TF_RECOVERY)
+		tp->prr_out += len;          /* RFC 6937 */
 	if (flags & TH_RST)
 		COUNT(s, TCP_OUT_RSTS);
 	if (h.flags & TH_URG)

@@ -212,11 +212,12 @@ static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno",
 /* Throughput under random loss (both directions, seeded): the simulated time of ten
  * transfers each at 1 % and 5 % loss, and the retransmission timeouts they took. Limited
  * transmit (RFC 3042), the tail loss probe (RFC 8985 7), detecting lost retransmissions
- * (RFC 8985 6.2) and the RFC 6582 `recover` fix keep recovery off the 1 s RTO. Measured on
- * these seeds: before, 1 %: 7778 ms with 7 RTOs, 5 %: 21183 ms with 18 RTOs (fast
- * retransmit never started for half of the ISNs); with the recover fix alone, 654 ms / 0
- * and 5814 ms / 5; with all of it, 700 ms / 0 and 3042 ms / 2. The bounds fail the first
- * two. */
+ * (RFC 8985 6.2), proportional rate reduction (RFC 6937) and the RFC 6582 `recover` fix keep
+ * recovery off the 1 s RTO. Measured on these seeds: before, 1 %: 7778 ms with 7 RTOs, 5 %:
+ * 21183 ms with 18 RTOs (fast retransmit never started for half of the ISNs); with the
+ * recover fix alone, 654 ms / 0 and 5814 ms / 5; with limited transmit, TLP and RACK too,
+ * 700 ms / 0 and 3042 ms / 2; with PRR as well, 684 ms / 0 and 1158 ms / 0. The bounds fail
+ * all but the last. */
 static uint64_t loss_run(double loss, size_t n, uint64_t seed, uint64_t *rtos)
 {
 	two_stacks(seed);
@@ -244,8 +245,8 @@ static void test_loss_duration(void **state)
 	}
 	assert_true(total[0] < 1500);
 	assert_true(rtos[0] <= 1);
-	assert_true(total[1] < 5000);
-	assert_true(rtos[1] <= 4);
+	assert_true(total[1] < 2000);
+	assert_true(rtos[1] <= 1);
 }
 
 struct gfind {
