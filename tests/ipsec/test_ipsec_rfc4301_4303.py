@@ -12,7 +12,10 @@ umikame stacks:
     option that must not change did;
   - RFC 4301 5.2 step 4: a peer with a valid transport SA sending another host's source, and
     tunnel-mode inner addresses outside the policy: dropped and counted;
-  - setkey -r past 2040 packets: a 4096-packet window taken and used.
+  - setkey -r past 2040 packets: a 4096-packet window taken and used;
+  - RFC 4301 5.1/5.2 on forwarded traffic: umikamed as the security gateway of a host H on
+    the link (scapy) tunnels H's traffic to K, forwards what K's tunnel carries, refuses
+    the same in the clear.
 
 Topology (tests/interop/lab.py, as in test_setkey_scapy.py):
 
@@ -378,3 +381,63 @@ def test_replay_window_4096(lab):
                                                           SUITES["aes-gcm"][0]))
     d = setkey(lab, "-D").stdout
     assert re.search(r"spi=%d\(.*\n.*\n\tseq=\S+ replay=4096 " % (SPI_IN + 16), d), d
+
+
+# ---- a security gateway (RFC 4301 5.1, 5.2 on forwarded traffic) --------------------------
+
+H = "2001:db8:5::10"      # a host on the link behind umikamed, played by scapy
+
+
+def test_gateway_tunnel(lab):
+    """umikamed forwards for H: H's traffic to 2001:db8:7::/64 leaves in a tunnel to K (the
+    peer gateway), what comes out of that tunnel is forwarded to H, and cleartext from the
+    protected net is refused."""
+    from scapy.layers.inet6 import UDP
+    from lab import PEER_MAC
+    lab.neighbors.add(H, PEER_MAC)
+    lab.conf_set(lab.ifname, "forwarding", 1)
+    lab.umk_run("route", "add", "2001:db8:7::/64", "via", K, check=True)
+    e_in, e_out, s_in, s_out = SUITES["aes-gcm"]
+    configure(lab, """add %(U)s %(K)s esp %(so)d -m tunnel %(eo)s;
+add %(K)s %(U)s esp %(si)d -m tunnel -r 8 %(ei)s;
+spdadd %(H)s 2001:db8:7::/64 any -P out ipsec esp/tunnel/%(U)s-%(K)s/require;
+spdadd 2001:db8:7::/64 %(H)s any -P in ipsec esp/tunnel/%(K)s-%(U)s/require;
+""" % dict(K=K, U=U, H=H, si=SPI_IN, so=SPI_OUT, ei=e_in, eo=e_out))
+    to_k = SecurityAssociation(ESP, spi=SPI_OUT, tunnel_header=IPv6(src=U, dst=K), **s_out)
+    from_k = SecurityAssociation(ESP, spi=SPI_IN, tunnel_header=IPv6(src=K, dst=U), **s_in)
+
+    # protect: H -> 7::7 arrives in the clear and leaves only inside ESP toward K
+    mark = lab.cap.mark()
+    lab.send(IPv6(src=H, dst="2001:db8:7::7", hlim=9) / UDP(sport=4000, dport=5000) / b"transit")
+
+    def esp_to_k(p):
+        return IPv6 in p and p[IPv6].src == U and p[IPv6].dst == K and ESP in p and \
+            p[ESP].spi == SPI_OUT
+    p = lab.cap.wait(esp_to_k, since=mark, timeout=4.0)
+    assert p is not None, "%s\n%s" % (lab.cap.summary(since=mark), lab.log_tail())
+    inner = IPv6(bytes(to_k.decrypt(p[IPv6].copy())))
+    assert inner[IPv6].src == H and inner[IPv6].dst == "2001:db8:7::7", inner.summary()
+    assert inner[IPv6].hlim == 8                   # forwarded: one hop less, then tunnelled
+    assert bytes(inner[UDP].payload) == b"transit"
+    assert not lab.cap.select(lambda q: IPv6 in q and q[IPv6].dst == "2001:db8:7::7" and
+                              UDP in q, since=mark)
+
+    # what comes out of the tunnel is forwarded to H
+    mark = lab.cap.mark()
+    lab.send(from_k.encrypt(IPv6(src="2001:db8:7::7", dst=H, hlim=9) /
+                            UDP(sport=5000, dport=4000) / b"back"))
+
+    def to_h(word):
+        return lambda q: IPv6 in q and q[IPv6].dst == H and UDP in q and \
+            bytes(q[UDP].payload) == word
+    q = lab.cap.wait(to_h(b"back"), since=mark, timeout=4.0)
+    assert q is not None, "%s\n%s" % (lab.cap.summary(since=mark), lab.log_tail())
+    assert q[IPv6].src == "2001:db8:7::7" and q[IPv6].hlim == 8
+
+    # the same traffic in the clear falls under the inbound protect policy: dropped
+    pol = stat(lab, "inbound policy mismatch")
+    mark = lab.cap.mark()
+    lab.send(IPv6(src="2001:db8:7::7", dst=H, hlim=9) / UDP(sport=5000, dport=4000) / b"clear")
+    assert lab.cap.wait(to_h(b"clear"), since=mark, timeout=1.0) is None
+    assert stat(lab, "inbound policy mismatch") == pol + 1
+    assert stat(lab, "transit packets sent into a tunnel") >= 1
