@@ -100,22 +100,56 @@ static struct ipsec_sa *esp_sa(struct umk_stack *s, const struct ip6_rx *rx,
 	return sad_lookup(s, be32(esp), &rx->dst, IPPROTO6_ESP);
 }
 
+/* What the hook does with a datagram; the SPD exemption asks the same question, so the
+ * two never disagree (a datagram the SPD skipped is never delivered to a socket). */
+enum verdict {
+	PASS,                         /* ordinary UDP, or IKE behind the non-ESP marker */
+	IKE,                          /* IKE to an encapsulation port: PASS, counted */
+	TAKE_ESP,
+	TAKE_KEEPALIVE,
+	DROP_SHORT,
+	DROP_NOT_ENCAP,
+};
+
+static enum verdict judge(struct umk_stack *s, const struct ip6_rx *rx, uint16_t dport,
+			  const uint8_t *p, uint32_t n, struct ipsec_sa **sap)
+{
+	enum udpencap_kind k = udpencap_classify(p, n);
+	*sap = NULL;
+	if (k == UDPENCAP_ESP) {
+		struct ipsec_sa *sa = esp_sa(s, rx, p);
+		if (sa && sa->encap_type && sa->encap_dport == dport &&
+		    IN6_ARE_ADDR_EQUAL(&sa->src, &rx->src)) {
+			*sap = sa;
+			return TAKE_ESP;
+		}
+		if (!encap_port(s, &rx->src, &rx->dst, dport))
+			return PASS;          /* ordinary UDP that happens to look like ESP */
+		/* an SA keyed for plain ESP: its peer does not encapsulate */
+		if (sa && !sa->encap_type)
+			return DROP_NOT_ENCAP;
+		return TAKE_ESP;              /* unknown SPI: ESP input counts it (RFC 4303 3.4.2) */
+	}
+	if (!encap_port(s, &rx->src, &rx->dst, dport))
+		return PASS;
+	switch (k) {
+	case UDPENCAP_IKE: return IKE;
+	case UDPENCAP_KEEPALIVE_PKT: return TAKE_KEEPALIVE;
+	default: return DROP_SHORT;
+	}
+}
+
 bool udpencap_spd_exempt(struct umk_stack *s, const struct umk_pkt *pkt,
 			 const struct ip6_rx *rx)
 {
 	struct udp_hdr_info u;
-	if (!s->ipsec->n_encap || rx->nxt != IPPROTO6_UDP ||
+	struct ipsec_sa *sa;
+	if (!s->ipsec->n_encap || rx->nxt != IPPROTO6_UDP || (rx->flags & IP6_RX_DST_MCAST) ||
 	    udp_parse(pkt->data, pkt->len, &u) != UDP_OK)
 		return false;
-	enum udpencap_kind k = udpencap_classify(u.payload, u.payload_len);
-	if (k == UDPENCAP_IKE || k == UDPENCAP_SHORT)
-		return false;             /* IKE is ordinary UDP to the SPD */
-	if (k == UDPENCAP_ESP) {
-		const struct ipsec_sa *sa = esp_sa(s, rx, u.payload);
-		if (sa && sa->encap_type && sa->encap_dport == u.dport)
-			return true;
-	}
-	return encap_port(s, &rx->src, &rx->dst, u.dport);
+	/* IKE is ordinary UDP to the SPD */
+	enum verdict v = judge(s, rx, u.dport, u.payload, u.payload_len, &sa);
+	return v != PASS && v != IKE;
 }
 
 /* Removes the UDP header at pkt->data: the IPv6 header and the extension headers before
@@ -139,51 +173,35 @@ bool udpencap_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_r
 		    const struct udp_hdr_info *u)
 {
 	struct ipsec_state *st = s->ipsec;
+	struct ipsec_sa *sa;
 	if (!st || !st->n_encap || (rx->flags & IP6_RX_DST_MCAST))
 		return false;
-	const uint8_t *p = pkt->data + UDP_HLEN;
-	uint32_t n = pkt->len - UDP_HLEN;
-	enum udpencap_kind k = udpencap_classify(p, n);
-	struct ipsec_sa *sa = NULL;
-
-	switch (k) {
-	case UDPENCAP_IKE:
-		if (encap_port(s, &rx->src, &rx->dst, u->dport))
-			COUNT(s, UDPENCAP_IN_IKE);
+	switch (judge(s, rx, u->dport, pkt->data + UDP_HLEN, pkt->len - UDP_HLEN, &sa)) {
+	case PASS:
 		return false;
-	case UDPENCAP_KEEPALIVE_PKT:
-		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
-			return false;
+	case IKE:
+		COUNT(s, UDPENCAP_IN_IKE);
+		return false;
+	case TAKE_KEEPALIVE:
 		COUNT(s, UDPENCAP_IN_KEEPALIVE);
 		pkt_free(s, pkt);
 		return true;
-	case UDPENCAP_SHORT:
-		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
-			return false;
+	case DROP_SHORT:
 		ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_SHORT);
 		return true;
-	case UDPENCAP_ESP:
-		sa = esp_sa(s, rx, p);
-		if (sa && sa->encap_type && sa->encap_dport == u->dport &&
-		    IN6_ARE_ADDR_EQUAL(&sa->src, &rx->src)) {
-			if (sa->encap_sport != u->sport) {
-				COUNT(s, UDPENCAP_IN_PORT_CHANGED);
-				/* once per new port: the key daemon updates the SA (or not) */
-				if (sa->natt_new_sport != u->sport) {
-					sa->natt_new_sport = u->sport;
-					pfkey_send_new_mapping(s, sa, &rx->src, u->sport);
-				}
-			}
-			break;
+	case DROP_NOT_ENCAP:
+		ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_NOT_ENCAP);
+		return true;
+	case TAKE_ESP:
+		break;
+	}
+	if (sa && sa->encap_sport != u->sport) {
+		COUNT(s, UDPENCAP_IN_PORT_CHANGED);
+		/* once per new port: the key daemon updates the SA (or not) */
+		if (sa->natt_new_sport != u->sport) {
+			sa->natt_new_sport = u->sport;
+			pfkey_send_new_mapping(s, sa, &rx->src, u->sport);
 		}
-		if (!encap_port(s, &rx->src, &rx->dst, u->dport))
-			return false;     /* ordinary UDP that happens to look like ESP */
-		if (sa && !sa->encap_type) {
-			/* the SA was keyed for plain ESP: its peer does not encapsulate */
-			ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_NOT_ENCAP);
-			return true;
-		}
-		break;                    /* unknown SPI: ESP input counts it (RFC 4303 3.4.2) */
 	}
 	if (st->decap_depth >= UDPENCAP_MAX_DEPTH) {
 		ipsec_drop(s, pkt, CNT_UDPENCAP_DROP_NESTED);
