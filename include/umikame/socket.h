@@ -133,8 +133,8 @@ UMK_API int umk_sock_set_callback(struct umk_stack *s, int sd, umk_sock_cb fn, v
  * RFC 3678 5.2.1 setsourcefilter()/getsourcefilter(): the full state of one membership.
  * fmode MCAST_INCLUDE or MCAST_EXCLUDE; INCLUDE with no sources leaves the group. On get,
  * *numsrc says how many entries slist has room for and returns how many the filter has.
- * On a remote stack get fails with EOPNOTSUPP, and set carries at most 6 sources (the
- * control message's 1 KiB option limit). */
+ * Both work on a remote stack too, where a set carries at most 126 sources (the remote
+ * socket API's 16 KiB option limit). */
 UMK_API int umk_setsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
 				const struct sockaddr *group, socklen_t grouplen, uint32_t fmode,
 				uint32_t numsrc, const struct sockaddr_storage *slist);

@@ -415,7 +415,7 @@ int remote_setsockopt(struct umk_stack *s, int sd, int level, int name, const vo
 	struct remote *r = R(s);
 	struct ctl_builder b;
 	struct ctl_msg m;
-	if (len > 1024)
+	if (len > SOCK_CTL_OPT_MAX)
 		return -EINVAL;
 	begin(r, &b, CTL_MSG_SOCK_SETSOCKOPT, sd);
 	ctl_put_u32(&b, A_LEVEL, (uint32_t)level);
@@ -445,6 +445,10 @@ int remote_getsockopt(struct umk_stack *s, int sd, int level, int name, void *va
 	ctl_put_u32(&b, A_LEVEL, (uint32_t)level);
 	ctl_put_u32(&b, A_OPTNAME, (uint32_t)name);
 	ctl_put_u32(&b, A_BUFLEN, *len);
+	/* Some options read their input from the buffer (MCAST_MSFILTER names the group and
+	 * interface there, RFC 3678 5.2.1): the caller's bytes travel with the request. */
+	if (*len)
+		ctl_put(&b, A_OPTVAL, val, *len < SOCK_CTL_OPT_MAX ? *len : SOCK_CTL_OPT_MAX);
 	int e = rpc(r, &b, &m);
 	if (e)
 		return e;

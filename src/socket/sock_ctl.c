@@ -248,7 +248,12 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 						  v ? m->attr[A_OPTVAL].len : 0));
 			break;
 		}
-		uint8_t v[2048];             /* the largest: an extension header (RFC 8200 4.3) */
+		/* the caller's buffer as input (remote.c), the rest zero: never stack garbage */
+		uint8_t v[SOCK_CTL_OPT_MAX] = { 0 };
+		const uint8_t *in = ctl_get_bytes(m, A_OPTVAL);
+		if (in)
+			memcpy(v, in, m->attr[A_OPTVAL].len < sizeof(v) ? m->attr[A_OPTVAL].len :
+									sizeof(v));
 		ctl_get_u32(m, A_BUFLEN, &u);
 		socklen_t l = u < sizeof(v) ? u : sizeof(v);
 		if (!(e = err_of(umk_getsockopt(s, sd, (int)level, (int)name, v, &l))))

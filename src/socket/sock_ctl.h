@@ -17,6 +17,11 @@
 
 struct umk_stack;
 
+/* The longest socket option value carried either way: a full-state source filter
+ * (RFC 3678 MCAST_MSFILTER) of 64 sources, the default max_socket_group_sources, needs
+ * about 8.3 KiB; an extension header (RFC 8200 4.3) at most 2 KiB. */
+#define SOCK_CTL_OPT_MAX 16384
+
 /* Executes request m for owner (opaque: whose sockets these are) and writes the SOCK_REPLY
  * into buf. New sockets get cb(cb_ctx, sd, revents) as their readiness callback. Returns
  * the reply's length, or -1 when it does not fit cap. */

@@ -463,11 +463,6 @@ UMK_API int umk_getsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
 		errno = EINVAL;
 		return -1;
 	}
-	/* the remote getsockopt carries no input value, and this one needs the group */
-	if (umk_stack_is_remote(s)) {
-		errno = EOPNOTSUPP;
-		return -1;
-	}
 	size_t size = GROUP_FILTER_SIZE(*numsrc);
 	struct group_filter *gf = calloc(1, size);
 	if (!gf) {

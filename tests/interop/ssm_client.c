@@ -9,6 +9,7 @@
  *   join          MCAST_JOIN_GROUP               leave         MCAST_LEAVE_GROUP
  *   block S       MCAST_BLOCK_SOURCE             unblock S     MCAST_UNBLOCK_SOURCE
  *   sleep MS      wait                           recv MS       print datagrams for MS ms
+ *   filter        umk_getsourcefilter: prints "filter MODE N S..." (MODE 1 include, 0 exclude)
  * Prints "ok STEP" or "err STEP errno" per step and "rx SOURCE PAYLOAD" per datagram, each
  * line flushed, so the test can follow along.
  */
@@ -101,6 +102,27 @@ int main(int argc, char **argv)
 			printf("ok %s\n", step);
 			fflush(stdout);
 			i++;
+			continue;
+		}
+		if (!strcmp(step, "filter")) {
+			uint32_t fmode = 0, numsrc = 8;
+			struct sockaddr_storage slist[8];
+			struct sockaddr_storage g = storage(group);
+			if (umk_getsourcefilter(s, sd, ifindex, (struct sockaddr *)&g, sizeof(g),
+						&fmode, &numsrc, slist)) {
+				printf("err filter %d\n", errno);
+			} else {
+				printf("filter %u %u", fmode, numsrc);
+				for (uint32_t k = 0; k < numsrc && k < 8; k++) {
+					char a[INET6_ADDRSTRLEN];
+					inet_ntop(AF_INET6,
+						  &((struct sockaddr_in6 *)&slist[k])->sin6_addr, a,
+						  sizeof(a));
+					printf(" %s", a);
+				}
+				printf("\n");
+			}
+			fflush(stdout);
 			continue;
 		}
 		if (!strcmp(step, "join-src"))

@@ -217,3 +217,20 @@ def test_blocked_source_not_delivered(lab, client, mode):
         "must not be delivered (%s): %s" % (mode, rx)
     assert filtered_count(lab) >= before + 1, "the refused datagram is counted " \
         "(mld SocketInDropSourceFiltered)"
+
+
+def test_remote_getsourcefilter(lab, client):
+    """umk_getsourcefilter through the remote socket API: the group travels in the request
+    (RFC 3678 5.2.1 getsourcefilter), the filter comes back with its mode and sources."""
+    p = run_client(lab, client, "join-src", S1, "join-src", S2, "filter",
+                   "leave", "join", "block", S1, "filter")
+    out, err = p.communicate(timeout=10)
+    got = [l.split() for l in out.splitlines() if l.startswith("filter") or
+           l.startswith("err filter")]
+    assert len(got) == 2, "two filter reads expected: %r (stderr %r)" % (out, err)
+    inc = got[0]
+    assert inc[:3] == ["filter", "1", "2"] and {norm6(a) for a in inc[3:]} == {S1, S2}, \
+        "INCLUDE {S1, S2} after two source joins: %r" % inc
+    exc = got[1]
+    assert exc[:3] == ["filter", "0", "1"] and [norm6(a) for a in exc[3:]] == [S1], \
+        "EXCLUDE {S1} after join and block S1: %r" % exc
