@@ -10,7 +10,8 @@
  *   - RFC 9406 HyStart++: behind a bottleneck (the receiver takes so many segments a
  *     millisecond, the rest queue) the growing RTT ends slow start without a loss; on a
  *     path without a queue it does not;
- *   - RFC 7661 (simplest form): an application-limited sender's cwnd does not grow.
+ *   - RFC 7661 (simplest form): an application-limited sender's cwnd does not grow;
+ *   - RFC 6298 2.4: the 1 s RTO minimum is the default; the tcp_rto_min limit lowers it.
  */
 #include "sim_tcp_util.h"
 
@@ -157,9 +158,10 @@ static uint64_t rx_run(struct rx *r, uint64_t total, uint64_t limit)
 }
 
 /* A connection from the peer to A; A's socket sends n bytes. */
-static int rx_open_ts(struct rx *r, uint64_t seed, size_t n, bool ts)
+static int rx_open_cfg(struct rx *r, uint64_t seed, size_t n, bool ts,
+		       const struct umk_stack_config *cfg)
 {
-	peer_setup(seed, NULL);
+	peer_setup(seed, cfg);
 	int l = listen_on(APORT, 4);
 	memset(r, 0, sizeof(*r));
 	/* with timestamps also a window scale: 65535 << 4, so the window never limits */
@@ -180,6 +182,11 @@ static int rx_open_ts(struct rx *r, uint64_t seed, size_t n, bool ts)
 	seen_reset();
 	assert_int_equal(umk_send(a, sd, buf, n, 0), (ssize_t)n);
 	return sd;
+}
+
+static int rx_open_ts(struct rx *r, uint64_t seed, size_t n, bool ts)
+{
+	return rx_open_cfg(r, seed, n, ts, NULL);
 }
 
 static int rx_open(struct rx *r, uint64_t seed, size_t n) { return rx_open_ts(r, seed, n, false); }
@@ -309,6 +316,42 @@ static void test_app_limited(void **state)
 	sim_net_free(net);
 }
 
+/* A lone segment lost twice: by default the original and its tail loss probe, then the RTO
+ * (1 s) repairs it; with tcp_rto_min 100 the RTO comes before any probe could (PTO is never
+ * past the RTO), so the original and the first RTO's copy are lost and the second RTO, after
+ * 100 + 200 ms, repairs it. */
+static uint64_t rto_repair(uint32_t rto_min, uint64_t seed)
+{
+	struct umk_stack_config cfg = sim_cfg(), *c = NULL;
+	if (rto_min) {
+		cfg.limits.tcp_rto_min = rto_min;
+		c = &cfg;
+	}
+	struct rx r;
+	rx_open_cfg(&r, seed, 1000, false, c);
+	r.drops[0] = 0;
+	r.drops[1] = 0;
+	r.drops[2] = 0;
+	r.drops[3] = 1;
+	r.n_drops = 4;
+	uint64_t ms = rx_run(&r, 1000, 5000);
+	assert_int_equal(r.got, 1000);
+	assert_int_equal(counter(a, "TailLossProbes"), rto_min ? 0 : 1);
+	assert_int_equal(counter(a, "RetransmitTimeouts"), rto_min ? 2 : 1);
+	sim_net_free(net);
+	return ms;
+}
+
+static void test_rto_min(void **state)
+{
+	(void)state;
+	uint64_t def = rto_repair(0, 47), low = rto_repair(100, 47);
+	print_message("twice-lost segment repaired: %llu ms (default), %llu ms (tcp_rto_min 100)\n",
+		      (unsigned long long)def, (unsigned long long)low);
+	assert_true(def >= 1000);
+	assert_true(low >= 300 && low < 500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_hystart_bottleneck),
 		cmocka_unit_test(test_hystart_clean),
 		cmocka_unit_test(test_app_limited),
+		cmocka_unit_test(test_rto_min),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
