@@ -335,10 +335,11 @@ ssize_t remote_recvmsg(struct umk_stack *s, int sd, struct msghdr *msg, int flag
 	for (;;) {
 		begin(r, &b, CTL_MSG_SOCK_RECVMSG, sd);
 		ctl_put_u32(&b, A_BUFLEN, (uint32_t)(room > CTL_MSG_MAX ? CTL_MSG_MAX : room));
-		ctl_put_u32(&b, A_MSGFLAGS, (uint32_t)(flags & (MSG_PEEK | MSG_TRUNC)));
+		ctl_put_u32(&b, A_MSGFLAGS, (uint32_t)(flags & (MSG_PEEK | MSG_TRUNC | MSG_OOB)));
 		int e = rpc(r, &b, &m);
 		struct rsock *x = rs(r, sd);
-		if (e == -EAGAIN && x && !x->nonblock && !(flags & MSG_DONTWAIT)) {
+		/* recv(MSG_OOB) never waits: no urgent octet yet is EAGAIN at once (BSD, Linux) */
+		if (e == -EAGAIN && x && !x->nonblock && !(flags & (MSG_DONTWAIT | MSG_OOB))) {
 			x->events &= (short)~POLLIN;
 			e = wait_ready(r, sd, POLLIN, x->rcvtimeo_ms);
 			if (e)

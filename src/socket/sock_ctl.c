@@ -203,7 +203,8 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 				     .msg_iovlen = 1, .msg_control = ctl,
 				     .msg_controllen = sizeof(ctl) };
 		ctl_get_u32(m, A_MSGFLAGS, &u);
-		r = umk_recvmsg(s, sd, &mh, (int)((u & (MSG_PEEK | MSG_TRUNC)) | MSG_DONTWAIT));
+		r = umk_recvmsg(s, sd, &mh,
+				(int)((u & (MSG_PEEK | MSG_TRUNC | MSG_OOB)) | MSG_DONTWAIT));
 		if ((e = err_of(r))) {
 			free(data);
 			break;

@@ -6,7 +6,11 @@
  * SO_OOBINLINE, where it stays in the stream), and an urgent pointer far beyond the segment
  * (a long run of urgent data) is held until its data arrives.
  */
+#define _GNU_SOURCE             /* struct in6_pktinfo, for socket/sock_int.h */
 #include "sim_tcp_util.h"
+#include "ctl/msg.h"
+#include "socket/sock_ctl.h"
+#include "socket/sock_int.h"
 
 static short poll_ev(struct umk_stack *s, int sd, short events)
 {
@@ -136,12 +140,67 @@ static void test_long_urgent(void **state)
 	sim_net_free(net);
 }
 
+/* ---- through the remote socket API's server side (socket/sock_ctl.c) ----
+ * A's socket is handed to a control connection ("owner") and read with SOCK_RECVMSG
+ * requests as umikamed runs them for a remote client (ctl/remote.c sends MSG_OOB along). */
+static uint8_t req_buf[CTL_MSG_MAX], rep_buf[CTL_MSG_MAX];
+static int owner;
+static void no_ev(void *ctx, int sd, short ev) { }
+
+/* SOCK_RECVMSG of up to 64 octets with flags; the reply's errno, data copied to out. */
+static int remote_recv(int sd, uint32_t flags, char *out, size_t *n)
+{
+	struct ctl_builder bld;
+	struct ctl_msg m, r;
+	ctl_build_begin(&bld, req_buf, sizeof(req_buf), CTL_MSG_SOCK_RECVMSG, 0, 1);
+	ctl_put_u32(&bld, A_SD, (uint32_t)sd);
+	ctl_put_u32(&bld, A_BUFLEN, 64);
+	ctl_put_u32(&bld, A_MSGFLAGS, flags);
+	int len = ctl_build_end(&bld);
+	assert_true(len > 0);
+	assert_int_equal(ctl_msg_parse(req_buf, (size_t)len, &m), 0);
+	int k = sock_ctl_handle(a, &owner, no_ev, NULL, &m, rep_buf, sizeof(rep_buf));
+	assert_true(k > 0);
+	assert_int_equal(ctl_msg_parse(rep_buf, (size_t)k, &r), 0);
+	int32_t e = -1;
+	ctl_get_s32(&r, A_ERRNO, &e);
+	*n = 0;
+	if (!e && ctl_get_bytes(&r, A_DATA)) {
+		*n = r.attr[A_DATA].len;
+		memcpy(out, ctl_get_bytes(&r, A_DATA), *n);
+	}
+	return e;
+}
+
+static void test_oob_remote(void **state)
+{
+	(void)state;
+	two_stacks_cfg(22, NULL);
+	int sa, sb, l;
+	connect_pair(&sa, &sb, &l);
+	sock_get(a, sa)->owner = &owner;
+	char buf[64];
+	size_t n;
+	assert_int_equal(remote_recv(sa, MSG_OOB, buf, &n), EINVAL);   /* no urgent data */
+	assert_int_equal(umk_send(b, sb, "ab!", 3, MSG_OOB), 3);
+	sim_run_for(net, 10);
+	assert_int_equal(remote_recv(sa, 0, buf, &n), 0);
+	assert_int_equal(n, 2);                                         /* up to the mark */
+	assert_int_equal(remote_recv(sa, MSG_OOB, buf, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(buf[0], '!');
+	assert_int_equal(remote_recv(sa, MSG_OOB, buf, &n), EINVAL);   /* read already */
+	sock_ctl_release(a, &owner);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_oob_byte),
 		cmocka_unit_test(test_oob_inline),
 		cmocka_unit_test(test_long_urgent),
+		cmocka_unit_test(test_oob_remote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
