@@ -388,8 +388,9 @@ void rtadv_update(struct umk_stack *s, struct umk_if *ifp, bool going_down)
 	if (!going_down) {
 		groups_update(s, ifp, ri);
 	} else {
-		/* mld forgets memberships of a downed link itself */
-		memset(ri->joined, 0, sizeof(ri->joined));
+		/* MLD keeps the memberships of a downed link (mld_if_down) and reports them
+		 * when it comes up (mld_if_up): what was joined stays joined, and a join that
+		 * failed is tried again then */
 		ri->join_failing = false;
 		timer_cancel(s, &ri->join_timer);
 	}

@@ -384,6 +384,27 @@ static void test_router_membership_and_flags(void **state)
 	teardown();
 }
 
+/* RFC 4291 2.8: the all-routers groups survive a link down and up once each: MLD keeps the
+ * memberships of a downed link, so they are not joined again on top, and turning
+ * forwarding off afterwards leaves them. */
+static void test_membership_link_bounce(void **state)
+{
+	setup(true);
+	struct umk_if *ifp = if_get(S, IFX);
+	struct in6_addr ar = A("ff02::2"), ars = A("ff05::2");
+	assert_true(mld_is_member(S, ifp, &ar));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(umk_if_down(S, IFX), 0);
+		assert_true(mld_is_member(S, ifp, &ar));
+		assert_int_equal(umk_if_up(S, IFX), 0);
+		assert_true(mld_is_member(S, ifp, &ar));
+	}
+	assert_int_equal(umk_conf_set(S, IFX, "forwarding", 0), 0);
+	assert_false(mld_is_member(S, ifp, &ar));
+	assert_false(mld_is_member(S, ifp, &ars));
+	teardown();
+}
+
 /* 6.2.6: with unicast_solicited on, an RS from an address is answered to that address
  * (and its link-layer address from the SLLAO) within MAX_RA_DELAY_TIME; an RS from :: and
  * every RS with the option off get the multicast answer. */
@@ -589,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_unicast_solicited),
 		cmocka_unit_test(test_join_retry),
+		cmocka_unit_test(test_membership_link_bounce),
 		cmocka_unit_test(test_ra_too_big),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
