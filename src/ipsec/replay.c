@@ -8,6 +8,9 @@
 
 #include "ipsec/replay.h"
 
+static inline bool bit_get(const struct ipsec_replay *r, uint64_t seq);
+static inline void bit_set(struct ipsec_replay *r, uint64_t seq);
+
 int replay_init(struct ipsec_replay *r, uint32_t size, bool esn)
 {
 	memset(r, 0, sizeof(*r));
@@ -21,6 +24,19 @@ int replay_init(struct ipsec_replay *r, uint32_t size, bool esn)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+void replay_carry(struct ipsec_replay *to, const struct ipsec_replay *from)
+{
+	/* RFC 4303 3.4.3: the window belongs to the SA, not to its keys: what was seen
+	 * stays seen, as far as both windows reach */
+	to->top = from->top;
+	uint64_t n = to->size < from->size ? to->size : from->size;
+	if (n > from->top)
+		n = from->top;
+	for (uint64_t seq = from->top - n + 1; n && seq <= from->top; seq++)
+		if (bit_get(from, seq))
+			bit_set(to, seq);
 }
 
 void replay_fini(struct ipsec_replay *r)

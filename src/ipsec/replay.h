@@ -25,6 +25,9 @@ struct ipsec_replay {
 
 /* size is rounded up to a multiple of 64. 0 or -EINVAL/-ENOMEM. */
 int replay_init(struct ipsec_replay *r, uint32_t size, bool esn);
+/* A new window (replay_init) for an SA that had `from`: the same top, and every number
+ * `from` saw that still lies inside both windows marked seen. */
+void replay_carry(struct ipsec_replay *to, const struct ipsec_replay *from);
 void replay_fini(struct ipsec_replay *r);
 /* RFC 4303 A2.2: the 64-bit number for the low 32 bits received (the number itself
  * without ESN). 0 when it can only be below the window's start at high bits 0. */

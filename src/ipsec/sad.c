@@ -221,6 +221,10 @@ static int sa_set_keys(struct ipsec_sa *sa, const struct ipsec_sa *t)
 		ipsec_crypto_free(c);
 		return r;
 	}
+	/* an UPDATE of a mature SA (new lifetimes, or keys) keeps its window: a fresh one
+	 * would take every packet already received once more */
+	if (sa->state != SA_LARVAL)
+		replay_carry(&rp, &sa->replay);
 	ipsec_crypto_free(sa->crypto);
 	replay_fini(&sa->replay);
 	sa->crypto = c;
