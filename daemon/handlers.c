@@ -367,29 +367,10 @@ static void do_stats(struct walk *w, const struct ctl_req *r)
 	if (!e)
 		e = stat_item(w, "umikamed", "BadControlMessages", w->d->bad_messages);
 	if (!e)
-		e = stat_item(w, "umikamed", "EchoEventsDropped", w->d->events_dropped);
+		e = stat_item(w, "umikamed", "EventsDropped", w->d->events_dropped);
 	if (!e)
 		e = daemon_tap_stats(w->d, stat_item, w);
 	finish_walk(w, e);
-}
-
-/* ---- echo ---- */
-
-static void do_echo_send(struct walk *w, const struct ctl_req *r)
-{
-	int zone = 0, oif = 0;
-	if (resolve(w->d, w->sink, w->seq, r->zone, &zone) ||
-	    resolve(w->d, w->sink, w->seq, r->oif, &oif))
-		return;
-	if (!w->sink->client) {
-		reply_error(w->sink, w->seq, EINVAL, "ping needs a client to answer to");
-		return;
-	}
-	int e = server_echo_claim(w->d, w->sink->client, r->ident);
-	if (!e)
-		e = umk_echo_send(w->d->stack, &r->addr, zone, oif, r->ident, r->seq, r->size,
-				  r->hlim);
-	reply_error(w->sink, w->seq, -e, NULL);
 }
 
 static void do_ra(struct walk *w, const struct ctl_req *r)
@@ -418,7 +399,6 @@ static const struct handler_row handler_rows[] = {
 	{ CTL_MSG_CONF_GET, do_conf_get },
 	{ CTL_MSG_CONF_SET, do_conf_set },
 	{ CTL_MSG_STATS, do_stats },
-	{ CTL_MSG_ECHO_SEND, do_echo_send },
 	{ CTL_MSG_RA_SET, do_ra },
 	{ CTL_MSG_RA_DEL, do_ra },
 	{ CTL_MSG_RA_LIST, do_ra },

@@ -30,8 +30,6 @@ struct client {
 	pid_t pid;
 	bool closing;           /* close once the output is flushed */
 	bool reading;           /* EPOLLIN armed */
-	bool have_ident;
-	uint16_t echo_ident;
 	size_t in_len;
 	uint8_t in[CTL_MSG_MAX];
 	uint8_t *out;
@@ -303,47 +301,4 @@ int server_client_push(struct daemon *d, struct client *c, const uint8_t *msg, s
 		return -ENOBUFS;
 	client_arm(d, c);
 	return 0;
-}
-
-int server_echo_claim(struct daemon *d, struct client *c, uint16_t ident)
-{
-	for (struct client *o = d->clients; o; o = o->next)
-		if (o != c && o->have_ident && o->echo_ident == ident)
-			return -EADDRINUSE;
-	c->have_ident = true;
-	c->echo_ident = ident;
-	return 0;
-}
-
-void server_echo_event(void *ctx, const struct umk_echo_event *ev)
-{
-	struct daemon *d = ctx;
-	uint8_t buf[512];
-	struct ctl_builder b;
-	ctl_build_begin(&b, buf, sizeof(buf), CTL_MSG_ECHO_EVENT, 0, 0);
-	ctl_put_u32(&b, A_IFINDEX, (uint32_t)ev->ifindex);
-	const char *name = umk_if_name(d->stack, ev->ifindex);
-	if (name)
-		ctl_put_str(&b, A_IFNAME, name);
-	ctl_put(&b, A_ADDR, &ev->from, 16);
-	ctl_put_u8(&b, A_ICMP_TYPE, ev->icmp_type);
-	ctl_put_u8(&b, A_ICMP_CODE, ev->icmp_code);
-	ctl_put_u16(&b, A_IDENT, ev->ident);
-	ctl_put_u16(&b, A_SEQ, ev->seq);
-	ctl_put_u8(&b, A_HLIM, ev->hlim);
-	ctl_put_u32(&b, A_LEN, ev->len);
-	ctl_put_u8(&b, A_BAD, ev->truncated_or_bad);
-	int len = ctl_build_end(&b);
-	if (len < 0)
-		return;
-	for (struct client *c = d->clients; c; c = c->next) {
-		if (!c->have_ident || c->echo_ident != ev->ident || c->closing)
-			continue;
-		if (c->out_len >= UMKD_OUT_HIGH || out_append(c, buf, (size_t)len)) {
-			d->events_dropped++;
-			continue;
-		}
-		/* flushed by the loop: every client with output gets EPOLLOUT */
-		client_arm(d, c);
-	}
 }

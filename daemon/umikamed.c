@@ -297,7 +297,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umikamed: cannot create the stack (out of memory)\n");
 		return 1;
 	}
-	umk_echo_set_handler(d.stack, server_echo_event, &d);
 
 	int status = 1;
 	char err[256];

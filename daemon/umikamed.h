@@ -42,7 +42,7 @@ struct daemon {
 	struct pfkey_peer *pfkey_peers;   /* pfkey.c: connections that speak PF_KEY */
 	int nclients;
 	uid_t uid;
-	uint64_t events_dropped;    /* echo events a slow client did not take */
+	uint64_t events_dropped;    /* socket and PF_KEY events a slow client did not take */
 	uint64_t bad_messages;
 };
 
@@ -54,7 +54,7 @@ struct reply_sink {
 	/* Takes one complete message; -ENOBUFS when it cannot. */
 	int (*emit)(void *ctx, const uint8_t *msg, size_t len);
 	void *ctx;
-	struct client *client;      /* the asking client (echo events go back to it), or NULL */
+	struct client *client;      /* the asking client (its events go back to it), or NULL */
 	int last_errno;             /* set from the final ERROR, for the config loader */
 	char last_errmsg[256];
 };
@@ -74,9 +74,6 @@ int server_open(struct daemon *d, char *err, size_t errlen);
 void server_close(struct daemon *d);
 void server_accept(struct daemon *d);
 void server_client_event(struct daemon *d, struct client *c, uint32_t events);
-/* Claims an echo identifier for c; -EADDRINUSE when another client holds it. */
-int server_echo_claim(struct daemon *d, struct client *c, uint16_t ident);
-void server_echo_event(void *ctx, const struct umk_echo_event *ev);
 
 /* server.c, for sockets.c: the connection's slot for its socket state, and a message pushed
  * to it unsolicited (-ENOBUFS when it is not reading). */

@@ -83,8 +83,7 @@ int client_recv(struct ctl_client *c, struct ctl_msg *m, int timeout_ms)
 }
 
 int client_request(struct ctl_client *c, const struct ctl_req *r,
-		   int (*item)(void *ctx, const struct ctl_msg *m),
-		   void (*event)(void *ctx, const struct ctl_msg *m), void *ctx, char *errmsg,
+		   int (*item)(void *ctx, const struct ctl_msg *m), void *ctx, char *errmsg,
 		   size_t errlen)
 {
 	uint32_t seq;
@@ -99,11 +98,6 @@ int client_request(struct ctl_client *c, const struct ctl_req *r,
 			return got;
 		if (got == 0)
 			continue;
-		if (m.hdr.type == CTL_MSG_ECHO_EVENT) {
-			if (event)
-				event(ctx, &m);
-			continue;
-		}
 		if (m.hdr.seq != seq)
 			continue;
 		if (m.hdr.type == CTL_MSG_DONE)

@@ -25,13 +25,12 @@ int client_send(struct ctl_client *c, const struct ctl_req *r, uint32_t *seq);
 int client_recv(struct ctl_client *c, struct ctl_msg *m, int timeout_ms);
 
 /*
- * Sends r and reads its replies: item(ctx, m) for each list item, event(ctx, m) for any echo
- * event that arrives meanwhile (may be NULL). Returns 0, or the daemon's negative errno with
- * its message in errmsg (or the local failure).
+ * Sends r and reads its replies: item(ctx, m) for each list item; messages with another
+ * seq are passed over. Returns 0, or the daemon's negative errno with its message in errmsg
+ * (or the local failure).
  */
 int client_request(struct ctl_client *c, const struct ctl_req *r,
-		   int (*item)(void *ctx, const struct ctl_msg *m),
-		   void (*event)(void *ctx, const struct ctl_msg *m), void *ctx, char *errmsg,
+		   int (*item)(void *ctx, const struct ctl_msg *m), void *ctx, char *errmsg,
 		   size_t errlen);
 
 #endif

@@ -42,7 +42,7 @@ int link_names_load(struct ctl_client *c, struct link_names *ln, char *msg, size
 {
 	struct ctl_req r = { .type = CTL_MSG_LINK_LIST };
 	ln->n = 0;
-	return client_request(c, &r, link_item, NULL, ln, msg, msglen);
+	return client_request(c, &r, link_item, ln, msg, msglen);
 }
 
 int link_index(const struct link_names *ln, const char *name)

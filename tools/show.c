@@ -662,7 +662,7 @@ int show_run(struct ctl_client *c, const struct ctl_cmd *cmd, const char *what, 
 
 	if (cmd->req.type == CTL_MSG_ADDR_LIST && !json) {
 		struct ctl_req lr = { .type = CTL_MSG_LINK_LIST };
-		int e = client_request(c, &lr, collect_link, NULL, &o, msg, sizeof(msg));
+		int e = client_request(c, &lr, collect_link, &o, msg, sizeof(msg));
 		if (e) {
 			umk_err("%s: %s", what, umk_strerror(-e, msg));
 			return 1; /* json is false here: nothing to free */
@@ -676,7 +676,7 @@ int show_run(struct ctl_client *c, const struct ctl_cmd *cmd, const char *what, 
 		if (json)
 			json_begin_object(&o.j, NULL);
 	}
-	int e = client_request(c, &cmd->req, row ? row->item : NULL, NULL, &o, msg, sizeof(msg));
+	int e = client_request(c, &cmd->req, row ? row->item : NULL, &o, msg, sizeof(msg));
 	if (e) {
 		umk_err("%s: %s", what, umk_strerror(-e, msg));
 		free(o.stats);

@@ -1,6 +1,7 @@
 /*
  * mgmt.h - management of a stack: links, addresses, routes, neighbors, settings, counters and
- * ICMPv6 echo. umikamed serves these over its control socket; `umk` prints them.
+ * ICMPv6 echo. umikamed serves all but echo over its control socket; `umk` prints them
+ * (`umk ping` sends its echoes over a raw ICMPv6 socket, <umikame/socket.h>).
  *
  * List functions call `cb` once per item; a non-zero return from cb stops the walk and is
  * returned. Other functions return 0 or a negative errno (-EINVAL bad argument, -ENODEV no
@@ -64,6 +65,23 @@ UMK_API int umk_addr_add(struct umk_stack *s, int ifindex, const struct in6_addr
 UMK_API int umk_addr_del(struct umk_stack *s, int ifindex, const struct in6_addr *addr,
 			 unsigned prefixlen);
 
+/*
+ * IPv4 addresses (ip4/): addr in network byte order, prefixlen 0..32. Each brings its
+ * connected route. -EINVAL for an address that is not unicast or is its subnet's network
+ * or broadcast address.
+ */
+struct umk_addr4_info {
+	int ifindex;
+	struct in_addr addr;
+	uint8_t prefixlen;
+};
+UMK_API int umk_addr4_list(struct umk_stack *s, int ifindex,
+			   int (*cb)(void *ctx, const struct umk_addr4_info *), void *ctx);
+UMK_API int umk_addr4_add(struct umk_stack *s, int ifindex, const struct in_addr *addr,
+			  unsigned prefixlen);
+UMK_API int umk_addr4_del(struct umk_stack *s, int ifindex, const struct in_addr *addr,
+			  unsigned prefixlen);
+
 /* ---- routes ---------------------------------------------------------------------------- */
 
 enum umk_route_proto {
@@ -91,6 +109,16 @@ UMK_API int umk_route_add(struct umk_stack *s, const struct in6_addr *dst, unsig
 			  const struct in6_addr *gateway, int ifindex, uint32_t metric);
 UMK_API int umk_route_del(struct umk_stack *s, const struct in6_addr *dst, unsigned prefixlen,
 			  const struct in6_addr *gateway, int ifindex);
+/*
+ * IPv4 routes. They share the table with IPv6 and umk_route_list shows them IPv4-mapped
+ * (RFC 4291 2.5.5.2: ::ffff:a.b.c.d, prefixlen 96 + the IPv4 length). gateway NULL or
+ * 0.0.0.0: on-link out of ifindex; otherwise it must be on a connected IPv4 subnet
+ * (-ENETUNREACH) and ifindex 0 means the gateway's interface.
+ */
+UMK_API int umk_route4_add(struct umk_stack *s, const struct in_addr *dst, unsigned prefixlen,
+			   const struct in_addr *gateway, int ifindex, uint32_t metric);
+UMK_API int umk_route4_del(struct umk_stack *s, const struct in_addr *dst, unsigned prefixlen,
+			   const struct in_addr *gateway, int ifindex);
 
 /* ---- neighbors (RFC 4861 section 7.3.2 states) ----------------------------------------- */
 
@@ -136,7 +164,7 @@ UMK_API int umk_stats_list(struct umk_stack *s,
 			   int (*cb)(void *ctx, const char *group, const char *name, uint64_t value),
 			   void *ctx);
 
-/* ---- ICMPv6 echo (what `umk ping` uses until raw sockets exist) ------------------------ */
+/* ---- ICMPv6 echo (for programs linking the stack; `umk ping` uses a raw socket) -------- */
 
 struct umk_echo_event {
 	int ifindex;                  /* where the answer arrived */

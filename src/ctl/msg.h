@@ -18,8 +18,8 @@
  *
  * A request gets either one CTL_MSG_ERROR (errno 0 = done, like a netlink ACK) or, for the
  * list requests, a series of item messages with CTL_F_MULTI and the same seq, closed by
- * CTL_MSG_DONE (or CTL_MSG_ERROR when the walk failed). Echo events arrive unsolicited with
- * seq 0.
+ * CTL_MSG_DONE (or CTL_MSG_ERROR when the walk failed). Socket events and PF_KEY messages
+ * the stack sends on its own arrive unsolicited with seq 0.
  *
  * Neighbours: cmd.h turns `umk` command lines into requests; req.h converts requests to and
  * from messages; the server side is daemon/server.c, the client side tools/umk.c.
@@ -64,8 +64,10 @@ enum ctl_msg_type {
 	CTL_MSG_CONF,            /* item */
 	CTL_MSG_STATS,
 	CTL_MSG_STAT,            /* item */
-	CTL_MSG_ECHO_SEND,
-	CTL_MSG_ECHO_EVENT,      /* unsolicited, to the client that sent the echo */
+	/* two numbers kept unused: they were ECHO_SEND and ECHO_EVENT, before umk ping went
+	 * over a raw ICMPv6 socket of the remote socket API (tools/ping.c) */
+	CTL_MSG_UNUSED_37,
+	CTL_MSG_UNUSED_38,
 	CTL_MSG_RA_SET,          /* A_IFNAME, A_RA_CONF (router.h, ctl/ra_msg.h) */
 	CTL_MSG_RA_DEL,          /* A_IFNAME */
 	CTL_MSG_RA_LIST,         /* [A_IFNAME]: CTL_MSG_RA and CTL_MSG_RA_LEARNED items */
@@ -148,6 +150,7 @@ enum ctl_attr {
 	A_UNIT,           /* string */
 	A_GROUP,          /* string */
 	A_COUNTER,        /* u64 */
+	/* A_IDENT to A_ZONE were the echo messages' (CTL_MSG_UNUSED_37/38); kept, unused */
 	A_IDENT,          /* u16 */
 	A_SEQ,            /* u16 */
 	A_SIZE,           /* u32 */

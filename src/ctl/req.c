@@ -38,8 +38,6 @@ static const struct req_row req_rows[] = {
 	{ CTL_MSG_RA_SET, BIT(A_IFNAME) | BIT(A_RA_CONF), 0 },
 	{ CTL_MSG_RA_DEL, BIT(A_IFNAME), 0 },
 	{ CTL_MSG_RA_LIST, 0, BIT(A_IFNAME) },
-	{ CTL_MSG_ECHO_SEND, BIT(A_ADDR) | BIT(A_IDENT) | BIT(A_SEQ),
-	  BIT(A_ZONE) | BIT(A_OIF) | BIT(A_SIZE) | BIT(A_HLIM) },
 };
 
 static const struct req_row *find_row(uint16_t type)
@@ -53,7 +51,6 @@ static const struct req_row *find_row(uint16_t type)
 static const char *const attr_names[A__COUNT] = {
 	[A_IFNAME] = "interface", [A_ADDR] = "address", [A_PREFIXLEN] = "prefix length",
 	[A_LLADDR] = "link-layer address", [A_KEY] = "key", [A_VALUE] = "value",
-	[A_IDENT] = "identifier", [A_SEQ] = "sequence number",
 	[A_RA_CONF] = "RA configuration",
 };
 
@@ -107,17 +104,6 @@ int ctl_req_encode(const struct ctl_req *r, uint32_t seq, uint8_t *buf, size_t c
 			return -1;
 		ctl_put(&b, A_RA_CONF, ra, (size_t)n);
 	}
-	if (r->type == CTL_MSG_ECHO_SEND) {
-		if (r->zone[0])
-			ctl_put_str(&b, A_ZONE, r->zone);
-		if (r->oif[0])
-			ctl_put_str(&b, A_OIF, r->oif);
-		ctl_put_u16(&b, A_IDENT, r->ident);
-		ctl_put_u16(&b, A_SEQ, r->seq);
-		ctl_put_u32(&b, A_SIZE, r->size);
-		if (r->hlim)
-			ctl_put_u8(&b, A_HLIM, r->hlim);
-	}
 	return ctl_build_end(&b);
 }
 
@@ -158,15 +144,12 @@ int ctl_req_decode(const struct ctl_msg *m, struct ctl_req *r, const char **why)
 		}
 	r->type = m->hdr.type;
 
-	if (!name_fits(m, A_IFNAME) || !name_fits(m, A_GW_IFNAME) || !name_fits(m, A_ZONE) ||
-	    !name_fits(m, A_OIF)) {
+	if (!name_fits(m, A_IFNAME) || !name_fits(m, A_GW_IFNAME)) {
 		*why = "interface name too long";
 		return -EINVAL;
 	}
 	copy_str(r->ifname, sizeof(r->ifname), ctl_get_str(m, A_IFNAME));
 	copy_str(r->gw_ifname, sizeof(r->gw_ifname), ctl_get_str(m, A_GW_IFNAME));
-	copy_str(r->zone, sizeof(r->zone), ctl_get_str(m, A_ZONE));
-	copy_str(r->oif, sizeof(r->oif), ctl_get_str(m, A_OIF));
 	r->global = m->attr[A_SCOPE].present;
 
 	const uint8_t *p;
@@ -196,10 +179,6 @@ int ctl_req_decode(const struct ctl_msg *m, struct ctl_req *r, const char **why)
 	}
 	copy_str(r->key, sizeof(r->key), key);
 	ctl_get_s64(m, A_VALUE, &r->value);
-	ctl_get_u16(m, A_IDENT, &r->ident);
-	ctl_get_u16(m, A_SEQ, &r->seq);
-	ctl_get_u32(m, A_SIZE, &r->size);
-	ctl_get_u8(m, A_HLIM, &r->hlim);
 	ctl_get_u8(m, A_RTTYPE, &r->rttype);
 	if (m->attr[A_NEXTHOPS].present) {
 		const struct ctl_attr_ref *a = &m->attr[A_NEXTHOPS];

@@ -34,12 +34,6 @@ struct ctl_req {
 	bool router;
 	char key[CTL_KEYSIZ];
 	int64_t value;
-	/* ECHO_SEND */
-	char zone[CTL_IFNAMSIZ];        /* zone of a scoped destination */
-	char oif[CTL_IFNAMSIZ];         /* forced outgoing interface */
-	uint16_t ident, seq;
-	uint32_t size;
-	uint8_t hlim;
 	/* ROUTE_ADD: the next hops after `gateway` (ECMP), and the route type (RT6_*) */
 	unsigned n_nexthops;
 	struct in6_addr nexthop[CTL_MAX_NEXTHOPS];

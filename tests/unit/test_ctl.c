@@ -176,9 +176,8 @@ static void test_req_round_trip(void **state)
 				     .router = true };
 	cases[3] = (struct ctl_req){ .type = CTL_MSG_CONF_SET, .global = true,
 				     .key = "max_neighbors", .value = -42 };
-	cases[4] = (struct ctl_req){ .type = CTL_MSG_ECHO_SEND, .has_addr = true,
-				     .addr = A("fe80::9"), .zone = "tap0", .oif = "tap0",
-				     .ident = 4242, .seq = 65535, .size = 4000, .hlim = 3 };
+	cases[4] = (struct ctl_req){ .type = CTL_MSG_ROUTE_ADD, .has_addr = true,
+				     .addr = A("2001:db8:bad::"), .prefixlen = 64, .rttype = 2 };
 	cases[5] = (struct ctl_req){ .type = CTL_MSG_NEIGH_FLUSH };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t buf[CTL_MSG_MAX];
