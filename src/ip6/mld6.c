@@ -94,6 +94,24 @@ void mld_group_free(struct umk_stack *s, struct mld_group *g)
 	free(g);
 }
 
+void mld_groups_quiet(struct umk_stack *s, struct mld_ifinfo *mi, bool forget_reporter)
+{
+	struct mld_group *g = mi->groups;
+	while (g) {
+		struct mld_group *next = g->next;
+		timer_cancel(s, &g->timer);
+		g->change_left = 0;
+		g->nsrcs = 0;
+		if (forget_reporter)
+			g->last_reporter = false;
+		mld_srcset_clear_pending(&g->filter);
+		mld_srcset_gc(&g->filter);
+		if (!mld_listened(g))
+			mld_group_free(s, g);
+		g = next;
+	}
+}
+
 bool mld_listened(const struct mld_group *g)
 {
 	return mld_srcset_listened(&g->filter);
@@ -546,19 +564,7 @@ void mld_if_down(struct umk_stack *s, struct umk_if *ifp)
 	timer_cancel(s, &mi->general_timer);
 	timer_cancel(s, &mi->change_timer);
 	timer_cancel(s, &mi->v1_timer);
-	struct mld_group *g = mi->groups;
-	while (g) {
-		struct mld_group *next = g->next;
-		timer_cancel(s, &g->timer);
-		g->change_left = 0;
-		g->nsrcs = 0;
-		g->last_reporter = false;
-		mld_srcset_clear_pending(&g->filter);
-		mld_srcset_gc(&g->filter);
-		if (!mld_listened(g))
-			mld_group_free(s, g);
-		g = next;
-	}
+	mld_groups_quiet(s, mi, true);
 }
 
 void mld_linklocal_ready(struct umk_stack *s, struct umk_if *ifp)

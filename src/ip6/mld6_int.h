@@ -68,6 +68,10 @@ bool mld_v1_mode(const struct mld_ifinfo *mi);
 bool mld_reportable(const struct in6_addr *g);
 struct mld_group *mld_group_find(struct mld_ifinfo *mi, const struct in6_addr *g);
 void mld_group_free(struct umk_stack *s, struct mld_group *g);
+/* Every group of mi stops: no timer, no pending query answer or state-change
+ * retransmission, sources nobody names dropped, groups nobody listens to freed
+ * (mld_if_down; the switch to MLDv1 mode, which keeps who reported last). */
+void mld_groups_quiet(struct umk_stack *s, struct mld_ifinfo *mi, bool forget_reporter);
 /* Anyone listens (the interface state is not INCLUDE {}). */
 bool mld_listened(const struct mld_group *g);
 uint64_t mld_random_delay(struct umk_stack *s, uint32_t max_ms);

@@ -168,18 +168,7 @@ static void enter_v1_mode(struct umk_stack *s, struct mld_ifinfo *mi)
 			 mi->ifp->name, (unsigned long long)timeout);
 		timer_cancel(s, &mi->general_timer);
 		timer_cancel(s, &mi->change_timer);
-		struct mld_group *g = mi->groups;
-		while (g) {
-			struct mld_group *next = g->next;
-			timer_cancel(s, &g->timer);
-			g->change_left = 0;
-			g->nsrcs = 0;
-			mld_srcset_clear_pending(&g->filter);
-			mld_srcset_gc(&g->filter);
-			if (!mld_listened(g))
-				mld_group_free(s, g);
-			g = next;
-		}
+		mld_groups_quiet(s, mi, false);
 	}
 	timer_arm_in(s, &mi->v1_timer, timeout);
 }
