@@ -342,6 +342,13 @@ void rt6_flush_if(struct umk_stack *s, int ifindex, int proto)
 		}
 }
 
+/* On-link, or its router not known to be unreachable (RFC 4861 6.3.6, RFC 4191 3.2). */
+static bool gateway_reachable(struct umk_stack *s, const struct rt6_entry *e)
+{
+	return IN6_IS_ADDR_UNSPECIFIED(&e->gateway) ||
+	       nd6_probably_reachable(s, if_get(s, e->ifindex), &e->gateway);
+}
+
 /* Orders two candidate routes of the same prefix length: > 0 when a is better. */
 static int compare(struct umk_stack *s, const struct rt6_entry *a, const struct rt6_entry *b)
 {
@@ -349,10 +356,7 @@ static int compare(struct umk_stack *s, const struct rt6_entry *a, const struct 
 		return a->metric < b->metric ? 1 : -1;
 	/* RFC 4861 6.3.6 and RFC 4191 3.2: a router not known to be unreachable first, then
 	 * the higher preference */
-	bool ra = IN6_IS_ADDR_UNSPECIFIED(&a->gateway) ||
-		  nd6_probably_reachable(s, if_get(s, a->ifindex), &a->gateway);
-	bool rb = IN6_IS_ADDR_UNSPECIFIED(&b->gateway) ||
-		  nd6_probably_reachable(s, if_get(s, b->ifindex), &b->gateway);
+	bool ra = gateway_reachable(s, a), rb = gateway_reachable(s, b);
 	if (ra != rb)
 		return ra ? 1 : -1;
 	if (a->pref != b->pref)
@@ -400,12 +404,6 @@ static const struct rt6_entry *group_best(struct umk_stack *s, const struct rt6_
 			return e;
 	}
 	return best;
-}
-
-static bool gateway_reachable(struct umk_stack *s, const struct rt6_entry *e)
-{
-	return IN6_IS_ADDR_UNSPECIFIED(&e->gateway) ||
-	       nd6_probably_reachable(s, if_get(s, e->ifindex), &e->gateway);
 }
 
 /* The old linear longest match: for what the FIB cannot answer by itself. below: only
