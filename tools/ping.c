@@ -102,8 +102,8 @@ struct ping_state {
 	char dst[INET6_ADDRSTRLEN + CTL_IFNAMSIZ + 1];
 };
 
-/* The payload: a length word then a pattern, so that a reply can be checked (as the
- * daemon's own echo requests, ip6/icmp6.c). */
+/* The payload: a length word then a pattern, so that a reply can be checked (the same as
+ * umk_echo_send's, ip6/icmp6.c). */
 static uint8_t echo_pattern(uint32_t i) { return (uint8_t)(0xa5 ^ i ^ (i >> 8)); }
 
 static void echo_fill(uint8_t *p, uint32_t size)
