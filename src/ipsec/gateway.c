@@ -24,11 +24,16 @@
 
 /* The selector values of a transit packet: its addresses, and the upper-layer protocol
  * and ports past its extension headers (RFC 4301 4.4.1.1). A non-first fragment carries
- * no ports; ours is to match it with ports 0 (only "any port" selectors take it). */
-static void transit_sel(const struct umk_pkt *pkt, const struct ip6_hdr_info *h,
+ * no ports (nor does a first one cut before them): it is matched with ports 0 (only "any
+ * port" selectors take it), and true says so (4.4.1's OPAQUE). Its protocol is the one
+ * its Fragment header names (RFC 8200 4.5: the same in every fragment); when that is
+ * another extension header the protocol is unknown too: IPSEC_PROTO_ANY, which only
+ * "any protocol" selectors take. */
+static bool transit_sel(const struct umk_pkt *pkt, const struct ip6_hdr_info *h,
 			struct ipsec_pktsel *ps)
 {
 	struct ip6_chain c;
+	struct ip6_fraghdr f;
 	uint8_t proto = h->nxt;
 	const uint8_t *ul = NULL;
 	uint32_t len = 0;
@@ -38,9 +43,15 @@ static void transit_sel(const struct umk_pkt *pkt, const struct ip6_hdr_info *h,
 		if (!c.frag_nonfirst && c.off <= pkt->len) {
 			ul = pkt->data + c.off;
 			len = pkt->len - c.off;
+		} else if (c.frag_nonfirst &&
+			   !ip6_fraghdr_parse(pkt->data + c.off, pkt->len - c.off, &f)) {
+			proto = ip6_is_ext(f.nxt) ? IPSEC_PROTO_ANY : f.nxt;
 		}
 	}
 	spd_pktsel(ps, &h->src, &h->dst, proto, ul, len);
+	bool ports = proto == IPPROTO6_TCP || proto == IPPROTO6_UDP || proto == 132 /* SCTP */;
+	return (ports && len < 4) || (proto == IPPROTO6_ICMPV6 && len < 2) ||
+	       proto == IPSEC_PROTO_ANY;
 }
 
 int ipsec_forward_slow(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
@@ -51,19 +62,31 @@ int ipsec_forward_slow(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *
 	struct ipsec_pktsel ps;
 	int n = 0, why;
 
-	transit_sel(pkt, h, &ps);
+	bool opaque = transit_sel(pkt, h, &ps);
 	for (int k = 0; st->decap_depth && k < 2; k++)
 		if (st->decap_sa[k].proto)
 			recs[n++] = &st->decap_sa[k];
 	/* RFC 4301 5.2: the inbound SPD before anything else is done with the packet */
 	if (n || st->head.n_policies[IPSEC_DIR_IN]) {
 		why = ipsec_in_verdict(s, &ps, recs, n);
+		/* RFC 4301 7: without stateful fragment checking (7.3), a fragment that came
+		 * in the clear and has no ports to tell is dropped where a port-specific
+		 * policy might have required it protected; else its fragments would carry
+		 * past the gateway what the first one could not */
+		if (!why && !n && opaque && spd_opaque_unsafe(s, IPSEC_DIR_IN, &ps))
+			why = CNT_IPSEC_DROP_FWD_OPAQUE;
 		if (why)
 			goto drop;
 	}
 	/* RFC 4301 5.1: then the outbound SPD */
 	if (!st->head.n_policies[IPSEC_DIR_OUT])
 		return 0;
+	/* the same outbound: it would leave in the clear, where a port-specific policy
+	 * might protect the rest of its packet */
+	if (opaque && spd_opaque_unsafe(s, IPSEC_DIR_OUT, &ps)) {
+		why = CNT_IPSEC_DROP_FWD_OPAQUE;
+		goto drop;
+	}
 	struct ipsec_policy *pol = spd_lookup(s, IPSEC_DIR_OUT, &ps);
 	if (!pol || pol->action == IPSEC_BYPASS)
 		return 0;

@@ -235,6 +235,11 @@ struct ipsec_policy *spd_lookup(struct umk_stack *s, uint8_t dir, const struct i
 bool spd_nd_bypass(const struct umk_stack *s, const struct ipsec_pktsel *ps);
 /* Do a packet's selector values ps fall under sel (RFC 4301 4.4.1.1)? */
 bool spd_sel_match(const struct ipsec_selector *sel, const struct ipsec_pktsel *ps);
+/* For a packet whose ports are not in it (a non-first fragment; RFC 4301 4.4.1's OPAQUE,
+ * ps holding 0s, and proto IPSEC_PROTO_ANY when that is not known either): would the SPD
+ * pass it in the clear (bypass, or no policy) while an earlier policy that names ports
+ * (or a protocol) might have been the one to protect or discard it? */
+bool spd_opaque_unsafe(struct umk_stack *s, uint8_t dir, const struct ipsec_pktsel *ps);
 /* Held packets (ACQUIRE) go out again now that their SA may exist (after an SA add). */
 void spd_release_held(struct umk_stack *s);
 

@@ -207,6 +207,36 @@ bool spd_sel_match(const struct ipsec_selector *sel, const struct ipsec_pktsel *
 	return true;
 }
 
+/* Would sel take a packet like ps for some ports (ICMPv6 type and code), or for some
+ * protocol when ps->proto is IPSEC_PROTO_ANY (not known)? Only a selector that names
+ * what ps lacks can say yes where spd_sel_match says no. */
+static bool sel_match_some_ports(const struct ipsec_selector *sel, const struct ipsec_pktsel *ps)
+{
+	if (!in6_prefix_eq(&sel->src, &ps->src, sel->src_plen) ||
+	    !in6_prefix_eq(&sel->dst, &ps->dst, sel->dst_plen) || sel->proto == IPSEC_PROTO_ANY)
+		return false;
+	if (ps->proto == IPSEC_PROTO_ANY)
+		return true;
+	if (sel->proto != ps->proto)
+		return false;
+	if (has_ports(ps->proto))
+		return sel->sport || sel->dport;
+	return ps->proto == IPPROTO6_ICMPV6 &&
+	       (sel->icmp_type != IPSEC_ICMP_ANY || sel->icmp_code != IPSEC_ICMP_ANY);
+}
+
+bool spd_opaque_unsafe(struct umk_stack *s, uint8_t dir, const struct ipsec_pktsel *ps)
+{
+	bool stricter = false;
+	for (const struct ipsec_policy *p = s->ipsec->spd[dir]; p; p = p->next) {
+		if (spd_sel_match(&p->sel, ps))
+			return stricter && p->action == IPSEC_BYPASS;
+		if (p->action != IPSEC_BYPASS && sel_match_some_ports(&p->sel, ps))
+			stricter = true;
+	}
+	return stricter;                 /* no policy: bypassed */
+}
+
 struct ipsec_policy *spd_lookup(struct umk_stack *s, uint8_t dir, const struct ipsec_pktsel *ps)
 {
 	for (struct ipsec_policy *p = s->ipsec->spd[dir]; p; p = p->next)
