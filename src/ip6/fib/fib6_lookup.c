@@ -7,9 +7,9 @@
  * written before the release store that published its index, and the address dependency
  * orders the reads, as RCU's rcu_dereference relies on.
  *
- * The key is kept as two 64-bit words, and the bits still to be consumed as a left-aligned
- * window `w` refilled from `r`: a level costs two shifts instead of a 128-bit variable
- * shift. A slot i is tested and ranked with one shift of the vector, v << (63 - i): its
+ * The key is kept as two 64-bit words. The single walk keeps the bits still to be consumed
+ * as a left-aligned window `w` refilled from `r`, so a level costs two shifts instead of a
+ * 128-bit variable shift; the batch cuts slots from the words at one offset per pass. A slot i is tested and ranked with one shift of the vector, v << (63 - i): its
  * sign bit is bit i, its popcount the rank of i (Poptrie's own trick).
  */
 #include "ip6/fib/fib6_int.h"
@@ -33,14 +33,6 @@ static inline uint64_t be64(uint64_t x)
 #else
 	return x;
 #endif
-}
-
-static inline void key_words(const uint8_t a[16], uint64_t *hi, uint64_t *lo)
-{
-	memcpy(hi, a, 8);
-	memcpy(lo, a + 8, 8);
-	*hi = be64(*hi);
-	*lo = be64(*lo);
 }
 
 /* Consumes one stride from the window. */
@@ -103,72 +95,93 @@ static inline void prefetch_node(const struct fib6_node *n)
  * Batched walks, GROUP at a time, level by level: each step of one walk issues a prefetch
  * for its next node and moves on to the other walks of the group, so up to GROUP cache
  * misses are in flight instead of one walk's chain of dependent ones. Finished walks leave
- * the live list, so later levels loop over fewer lanes. (A branch-free variant that parks
- * finished walks on a sentinel node was measured: more instructions, slower.)
+ * the live list, so later levels loop over fewer lanes. All live walks of a pass are at the
+ * same depth, so the bit offset of their slot is one number per pass, and a slot is cut
+ * straight from the key's words (from the first word alone while the stride lies in it)
+ * with no per-walk window to load and store. (A branch-free variant that parks finished
+ * walks on a sentinel node was measured: more instructions, slower.)
  */
 enum { GROUP = 16 };
+
+struct batch {
+	uint64_t hi[GROUP], lo[GROUP];
+	const struct fib6_node *cur[GROUP];
+	uint32_t d[GROUP], li[GROUP];
+	uint8_t live[GROUP], leafl[GROUP];
+	unsigned nlive, nleaf;
+};
+
+/* One level of every live walk; slot(j) gives walk j's 6-bit slot at this level. */
+#define BATCH_PASS(b, nodes, v, SLOT)                                                   \
+	do {                                                                           \
+		unsigned still_ = 0;                                                   \
+		for (unsigned x_ = 0; x_ < (b)->nlive; x_++) {                         \
+			unsigned j = (b)->live[x_];                                    \
+			const struct fib6_node *nd_ = (b)->cur[j];                     \
+			unsigned sh_ = 63 - (unsigned)(SLOT);                          \
+			uint64_t s_ = nd_->vector << sh_;                              \
+			if ((int64_t)s_ < 0) {                                         \
+				nd_ = &(nodes)[nd_->base1 +                            \
+					       (unsigned)__builtin_popcountll(s_) - 1]; \
+				(b)->cur[j] = nd_;                                     \
+				prefetch_node(nd_);                                    \
+				(b)->live[still_++] = (uint8_t)j;                      \
+			} else {                                                       \
+				s_ = nd_->leafvec << sh_;                              \
+				(b)->li[j] = nd_->base0 +                              \
+					     (unsigned)__builtin_popcountll(s_) - 1;   \
+				__builtin_prefetch(&(v)->leaves[(b)->li[j]]);          \
+				(b)->leafl[(b)->nleaf++] = (uint8_t)j;                 \
+			}                                                              \
+		}                                                                      \
+		(b)->nlive = still_;                                                   \
+	} while (0)
 
 static FAST_TARGET void batch_fast(const struct fib6_view *v, const uint8_t (*addrs)[16],
 				   uint32_t *out, size_t n)
 {
 	const unsigned dpb = v->dp_bits;
 	const struct fib6_node *nodes = v->nodes;
+	struct batch b;
 	for (size_t base = 0; base < n; base += GROUP) {
 		unsigned m = n - base < GROUP ? (unsigned)(n - base) : GROUP;
-		uint64_t w[GROUP], r[GROUP];
-		const struct fib6_node *cur[GROUP];
-		uint32_t d[GROUP], li[GROUP];
-		uint8_t live[GROUP], leafl[GROUP];
-		unsigned nlive = 0, nleaf = 0;
-
+		b.nlive = b.nleaf = 0;
 		for (unsigned j = 0; j < m; j++) {
-			uint64_t hi;
-			memcpy(&hi, addrs[base + j], 8);
-			d[j] = (uint32_t)(be64(hi) >> (64 - dpb));
-			__builtin_prefetch(&v->dp[d[j]]);
+			memcpy(&b.hi[j], addrs[base + j], 8);
+			b.hi[j] = be64(b.hi[j]);
+			b.d[j] = (uint32_t)(b.hi[j] >> (64 - dpb));
+			__builtin_prefetch(&v->dp[b.d[j]]);
 		}
 		for (unsigned j = 0; j < m; j++) {
-			uint32_t e = __atomic_load_n(&v->dp[d[j]], __ATOMIC_RELAXED);
+			uint32_t e = __atomic_load_n(&v->dp[b.d[j]], __ATOMIC_RELAXED);
 			if (e & FIB6_DP_LEAF) {
 				/* a leaf entry already answers for the short prefixes too */
 				out[base + j] = leaf_out((fib6_leaf)e);
 				continue;
 			}
-			uint64_t hi, lo;
-			key_words(addrs[base + j], &hi, &lo);
-			w[j] = hi << dpb | lo >> (64 - dpb);
-			r[j] = lo << dpb;
-			cur[j] = &nodes[e];
-			prefetch_node(cur[j]);
-			live[nlive++] = (uint8_t)j;
+			memcpy(&b.lo[j], addrs[base + j] + 8, 8);
+			b.lo[j] = be64(b.lo[j]);
+			b.cur[j] = &nodes[e];
+			prefetch_node(b.cur[j]);
+			b.live[b.nlive++] = (uint8_t)j;
 		}
-		while (nlive) {
-			unsigned still = 0;
-			for (unsigned x = 0; x < nlive; x++) {
-				unsigned j = live[x];
-				const struct fib6_node *nd = cur[j];
-				unsigned sh = 63 - (unsigned)(w[j] >> 58);
-				uint64_t s = nd->vector << sh;
-				if ((int64_t)s < 0) {
-					nd = &nodes[nd->base1 + (unsigned)__builtin_popcountll(s) - 1];
-					cur[j] = nd;
-					ADVANCE(w[j], r[j]);
-					prefetch_node(nd);
-					live[still++] = (uint8_t)j;
-				} else {
-					s = nd->leafvec << sh;
-					li[j] = nd->base0 + (unsigned)__builtin_popcountll(s) - 1;
-					__builtin_prefetch(&v->leaves[li[j]]);
-					leafl[nleaf++] = (uint8_t)j;
-				}
-			}
-			nlive = still;
-		}
-		for (unsigned x = 0; x < nleaf; x++) {
-			unsigned j = leafl[x];
-			fib6_leaf l = v->leaves[li[j]];
+		/* off: the first bit of this level's stride */
+		unsigned off = dpb;
+		for (; b.nlive && off <= 64 - FIB6_STRIDE; off += FIB6_STRIDE)
+			BATCH_PASS(&b, nodes, v, (b.hi[j] << off) >> (64 - FIB6_STRIDE));
+		for (; b.nlive && off < 64; off += FIB6_STRIDE)
+			BATCH_PASS(&b, nodes, v,
+				   (b.hi[j] << off | b.lo[j] >> (64 - off)) >> (64 - FIB6_STRIDE));
+		/* past bit 64 (and up to 128 + stride: the last stride reads zeros, as the
+		 * single walk's window does) */
+		for (; b.nlive; off += FIB6_STRIDE)
+			BATCH_PASS(&b, nodes, v,
+				   off < 128 ? (b.lo[j] << (off - 64)) >> (64 - FIB6_STRIDE) : 0);
+		for (unsigned x = 0; x < b.nleaf; x++) {
+			unsigned j = b.leafl[x];
+			fib6_leaf l = v->leaves[b.li[j]];
 			if (l == FIB6_LEAF_NONE)
-				l = __atomic_load_n(&v->sdp[d[j] >> v->short_shift],
+				l = __atomic_load_n(&v->sdp[b.d[j] >> v->short_shift],
 						    __ATOMIC_RELAXED);
 			out[base + j] = leaf_out(l);
 		}
