@@ -54,7 +54,10 @@ int ctl_cmsg_encode(const struct msghdr *msg, uint8_t *out, size_t cap)
 		return 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
 	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-		if (c->cmsg_len < CMSG_LEN(0))
+		/* as the local send path checks it (dgram.c): no data past msg_controllen */
+		if (c->cmsg_len < CMSG_LEN(0) ||
+		    (const char *)c + c->cmsg_len >
+		    (const char *)msg->msg_control + msg->msg_controllen)
 			return -EINVAL;
 		uint32_t dlen = (uint32_t)(c->cmsg_len - CMSG_LEN(0));
 		size_t step = 12 + ((dlen + 3) & ~3u);

@@ -735,6 +735,32 @@ static void test_ipsec_held_send(void **state)
 	umk_close(H.s, sd);
 }
 
+/* The remote calls' cmsg encoder refuses a cmsg_len that runs past msg_controllen, as the
+ * local send path (dgram.c) does, instead of copying what lies after the caller's buffer. */
+static void test_remote_cmsg_bounds(void **state)
+{
+	struct {
+		union {
+			struct cmsghdr h;
+			uint8_t b[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		uint8_t after[256];           /* what the encoder must not read */
+	} u;
+	memset(&u, 0x5a, sizeof(u));
+	struct msghdr mh = { .msg_control = u.ctl.b, .msg_controllen = sizeof(u.ctl.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_HOPLIMIT;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	uint8_t out[4096];
+	int n = ctl_cmsg_encode(&mh, out, sizeof(out));
+	assert_int_equal(n, 12 + 4);
+	c->cmsg_len = CMSG_LEN(200);        /* longer than the control buffer */
+	assert_int_equal(ctl_cmsg_encode(&mh, out, sizeof(out)), -EINVAL);
+	c->cmsg_len = CMSG_LEN(0) - 1;
+	assert_int_equal(ctl_cmsg_encode(&mh, out, sizeof(out)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +772,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_raw_icmp_and_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipsec_held_send, setup, teardown),
+		cmocka_unit_test(test_remote_cmsg_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
