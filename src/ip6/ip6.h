@@ -37,6 +37,7 @@ struct ip6_rx {
 #define IP6_RX_DST_ANYCAST   0x20 /* destination is a Subnet-Router anycast (RFC 4291 2.6.1) */
 #define IP6_RX_ESP         0x1000 /* came through ESP transport mode (ipsec/esp.c) */
 #define IP6_RX_AH          0x2000 /* came through AH transport mode (ipsec/ah.c) */
+#define IP6_RX_IPCOMP      0x4000 /* was decompressed once already (ipsec/ipcomp.c) */
 
 /* Extension headers a socket asked for (RFC 3542 9, sticky or ancillary), built and checked
  * by the socket layer (socket/exthdr.c); ip6_output fills in their Next Header fields and

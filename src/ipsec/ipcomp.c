@@ -159,7 +159,11 @@ int ipcomp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, ui
 		LOG_DEBUG(s, "no IPComp association for cpi 0x%04x", h.cpi);
 		return ipsec_drop(s, pkt, CNT_IPCOMP_DROP_NO_SA);
 	}
-	if (h.nxt == IPPROTO6_IPCOMP)
+	/* one decompression per packet: not only IPComp right inside IPComp, but also one
+	 * behind other headers of a decompressed payload (IPComp | Destination Options |
+	 * IPComp ...), which would let one packet decompress again and again, forever
+	 * with a deflate stream that decompresses to itself behind those headers */
+	if (h.nxt == IPPROTO6_IPCOMP || (rx->flags & IP6_RX_IPCOMP))
 		return ipsec_drop(s, pkt, CNT_IPCOMP_DROP_NESTED);
 
 	/* the bound: the configured cap, the scratch buffer, and what still fits in one
@@ -205,6 +209,7 @@ int ipcomp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, ui
 	p[4] = (uint8_t)(plen >> 8);
 	p[5] = (uint8_t)plen;
 	*pp = np;
+	rx->flags |= IP6_RX_IPCOMP;
 	COUNT(s, IPCOMP_IN_OK);
 
 	if (h.nxt == IPPROTO6_IPV6) {
