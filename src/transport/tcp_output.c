@@ -410,7 +410,10 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			timer_cancel(s, &tp->t_persist);
 			tcp_rexmt_arm(s, tp);
 		}
-		if (len && !timer_armed(&tp->t_tlp))
+		/* RFC 8985 7.2: the probe timer restarts after each new segment, so its PTO sees
+		 * the flight as it now is (one segment, and only then, waits for a delayed ACK);
+		 * in recovery the timer is the reordering timer (tcp_loss.c), left alone */
+		if (len && !(tp->flags & TF_RECOVERY))
 			tcp_tlp_arm(s, tp);
 		if (!len)
 			return;

@@ -24,7 +24,7 @@ struct rx {
 	uint32_t base;                 /* A's ISN + 1 */
 	struct tcp_range ooo[4];
 	int n_ooo;
-	int drops[8];                  /* "drop the k-th arrival of segment index i" pairs */
+	int drops[32];                 /* "drop the k-th arrival of segment index i" pairs */
 	int n_drops;
 	int arrivals[256];             /* per segment index (MSS units from base) */
 	uint64_t got;                  /* in-order bytes */
@@ -209,6 +209,29 @@ static void test_tail_loss_probe(void **state)
 	sim_net_free(net);
 }
 
+/* RFC 8985 7.2: the whole initial window is lost, so no ACK comes: the probe goes after
+ * PTO = 2 SRTT (ten segments out, no delayed-ACK allowance), as new data; it is lost too. */
+static void test_probe_keeps_cwnd(void **state)
+{
+	(void)state;
+	struct rx r;
+	rx_open(&r, 47, 20 * MSS);
+	uint32_t iw = tcb_of(a, APORT, r.p.sport)->cwnd;
+	for (int i = 0; i <= 10; i++) {
+		r.drops[2 * i] = i;            /* segments 0-9, then the probe (10) */
+		r.drops[2 * i + 1] = 0;
+	}
+	r.n_drops = 22;
+	rx_run(&r, 20 * MSS, 100);          /* well before the 1 s RTO */
+	struct tcpcb *tp = tcb_of(a, APORT, r.p.sport);
+	assert_int_equal(counter(a, "TailLossProbes"), 1);
+	assert_int_equal(counter(a, "RetransmitTimeouts"), 0);
+	assert_int_equal(r.arrivals[10], 1);  /* the probe was new data */
+	assert_int_equal(r.got, 0);
+	(void)tp; (void)iw;
+	sim_net_free(net);
+}
+
 static void test_lost_retransmission(void **state)
 {
 	(void)state;
@@ -356,6 +379,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tail_loss_probe),
+		cmocka_unit_test(test_probe_keeps_cwnd),
 		cmocka_unit_test(test_lost_retransmission),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_hystart_bottleneck),
