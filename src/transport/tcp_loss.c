@@ -116,7 +116,7 @@ static void tlp_fire(struct umk_stack *s, struct umk_timer *t)
 		uint32_t cw = tp->cwnd;
 		tp->cwnd = outstanding + maxseg;
 		tcp_output(s, tp);
-		tp->cwnd = cw > tp->cwnd ? cw : tp->cwnd;
+		tp->cwnd = cw;                 /* the probe is let past cwnd, not added to it */
 	}
 	tp->tlp_rxt = false;
 	if (tp->snd_max == before) {
