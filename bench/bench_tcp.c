@@ -3,13 +3,14 @@
  * the Linux kernel's sockets or, with -s SOCK, on a running umikamed through the remote
  * socket API (umk_stack_open), so both sides of every pair do the same work per byte.
  *
- *   bench_tcp [-s SOCK] sink PORT             accept one connection, read to EOF; prints
+ *   bench_tcp [-s SOCK] [-b BYTES] sink PORT             accept one connection, read to EOF; prints
  *                                             "bytes B seconds T MB/s R" (first byte to EOF)
  *   bench_tcp [-s SOCK] source HOST PORT MB   connect, write MB MiB, shut down, wait for EOF
  *   bench_tcp [-s SOCK] echo PORT             accept one connection, echo until EOF
  *   bench_tcp [-s SOCK] ping HOST PORT N      N 1-byte round trips (TCP_NODELAY); prints
  *                                             "rtt_us median M p99 P min L" over the N
  *
+ * -b sets SO_RCVBUF and SO_SNDBUF to BYTES before listen/connect (default: the stack's).
  * Remote calls block (the handle's timeout raised to 60 s); the kernel's are plain blocking.
  */
 #define _GNU_SOURCE
@@ -26,10 +27,17 @@
 #define CHUNK (64 * 1024)
 
 static struct umk_stack *S;   /* NULL: the kernel's sockets */
+static int Bufsize;           /* -b: SO_RCVBUF and SO_SNDBUF before listen/connect */
+
+static int x_setsockopt(int sd, int lvl, int name, int v);
 
 static int x_socket(void)
 {
-	return S ? umk_socket(S, AF_INET6, SOCK_STREAM, 0) : socket(AF_INET6, SOCK_STREAM, 0);
+	int sd = S ? umk_socket(S, AF_INET6, SOCK_STREAM, 0) : socket(AF_INET6, SOCK_STREAM, 0);
+	if (sd >= 0 && Bufsize && (x_setsockopt(sd, SOL_SOCKET, SO_RCVBUF, Bufsize) < 0 ||
+				   x_setsockopt(sd, SOL_SOCKET, SO_SNDBUF, Bufsize) < 0))
+		fprintf(stderr, "bench_tcp: SO_RCVBUF/SO_SNDBUF %d: %s\n", Bufsize, strerror(errno));
+	return sd;
 }
 
 static int x_setsockopt(int sd, int lvl, int name, int v)
@@ -160,6 +168,10 @@ int main(int argc, char **argv)
 		umk_stack_set_timeout(S, 60000);
 		i = 3;
 	}
+	if (argc > i + 1 && !strcmp(argv[i], "-b")) {
+		Bufsize = atoi(argv[i + 1]);
+		i += 2;
+	}
 	if (i >= argc)
 		goto usage;
 	const char *mode = argv[i++];
@@ -245,7 +257,7 @@ int main(int argc, char **argv)
 		umk_stack_close(S);
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_tcp [-s SOCK] sink PORT | source HOST PORT MB | echo PORT |"
+	fprintf(stderr, "usage: bench_tcp [-s SOCK] [-b BYTES] sink PORT | source HOST PORT MB | echo PORT |"
 		" ping HOST PORT N\n");
 	return 2;
 }

@@ -5,7 +5,8 @@
 #                            sets them: TSO/GSO/GRO, checksum offload), and again with
 #                            those offloads off (bench_tcp_relay -O), the fair comparison
 #        Linux -> umikamed   over a TAP: the kernel on the TAP's kernel side, umikamed on
-#        umikamed -> Linux   its fd, the umikame end driven through the remote socket API
+#        umikamed -> Linux   its fd, the umikame end driven through the remote socket API,
+#                            with the default 256 KiB socket buffers and with 4 MiB ones
 #   2. request/response latency: N 1-byte round trips (TCP_NODELAY), median and p99, for
 #      the same pairs (Linux pings umikamed's echo, umikamed pings Linux's echo);
 #   3. instructions per received full-size segment: umikamed under callgrind, collection
@@ -15,7 +16,8 @@
 #      carried both ways (its kernel-side counters).
 # Both ends of every pair run the same program, bench/bench_tcp.c (kernel sockets, or the
 # umikame remote API with -s). Usage: bench/tcp_run.sh [BUILD_DIR] [MB] [REPS] [N]
-# (defaults: build, 100, 3, 2000). Everything it makes is removed on exit.
+# (defaults: build, 100, 3, 2000); UMK_TCP_SECTIONS="bulk latency strace callgrind" picks
+# sections. Everything it makes is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -24,7 +26,9 @@ REPS=${3:-3}
 N=${4:-2000}
 [ "$(id -u)" = 0 ] || { echo "tcp_run.sh: needs root (namespaces, TAP)" >&2; exit 1; }
 [ -d "$B" ] || cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B" --target bench_tcp bench_tcp_relay umikamed umk -j2 >/dev/null
+if ! cmake --build "$B" --target bench_tcp bench_tcp_relay umikamed umk -j2 >"$B/tcp_run-build.log" 2>&1; then
+	echo "tcp_run.sh: build failed (see $B/tcp_run-build.log): using the binaries already in $B" >&2
+fi
 B=$(cd "$B" && pwd)
 BT=$B/bench/bench_tcp
 UMK=$B/bin/umk
@@ -108,15 +112,20 @@ NA=(ip netns exec "${T}a" "$BT")
 NB=(ip netns exec "${T}b" "$BT")
 NU=(ip netns exec "${T}u" "$BT")
 US=("$BT" -s "$SOCK")
+USB=("$BT" -s "$SOCK" -b 4194304)   # umikame's largest buffers (limits.max_socket_rcvbuf)
 
+want() { case " ${UMK_TCP_SECTIONS:-bulk latency strace callgrind} " in *" $1 "*) return 0;; esac; return 1; }
+if want bulk; then
 echo "== bulk throughput, $MB MiB per transfer, median of $REPS"
 series "Linux->Linux veth (offloads on)" "${NB[@]}" -- "${NA[@]}" 2001:db8:c::2
 for n in a b; do ip netns exec "$T$n" "$B/bench/bench_tcp_relay" -O "v$n"; done
 series "Linux->Linux veth (offloads off)" "${NB[@]}" -- "${NA[@]}" 2001:db8:c::2
 series "Linux->umikamed TAP" "${US[@]}" -- "${NU[@]}" 2001:db8:d::2
 series "umikamed->Linux TAP" "${NU[@]}" -- "${US[@]}" 2001:db8:d::1
+series "Linux->umikamed TAP, 4 MiB bufs" "${USB[@]}" -- "${NU[@]}" 2001:db8:d::2
+series "umikamed->Linux TAP, 4 MiB bufs" "${NU[@]}" -- "${USB[@]}" 2001:db8:d::1
+fi
 
-echo "== 1-byte request/response, $N round trips (microseconds)"
 pingpong() { # NAME ECHO... -- PING... HOST
 	local name=$1 echo=() line
 	shift
@@ -131,9 +140,12 @@ pingpong() { # NAME ECHO... -- PING... HOST
 	set -- $line
 	printf '  %-34s median %8s  p99 %8s  min %8s\n' "$name" "$3" "$5" "$7"
 }
+if want latency; then
+echo "== 1-byte request/response, $N round trips (microseconds)"
 pingpong "Linux<->Linux veth" "${NB[@]}" -- "${NA[@]}" 2001:db8:c::2
 pingpong "Linux pings umikamed (TAP)" "${US[@]}" -- "${NU[@]}" 2001:db8:d::2
 pingpong "umikamed pings Linux (TAP)" "${NU[@]}" -- "${US[@]}" 2001:db8:d::1
+fi
 
 insegs() { "$UMK" -s "$SOCK" -j stats | /usr/bin/python3 -c '
 import json, sys
@@ -152,7 +164,7 @@ def find(o):
                 return r
 print(find(json.load(sys.stdin)))'; }
 SMB=20
-if command -v strace >/dev/null; then
+if want strace && command -v strace >/dev/null; then
 	echo "== syscalls per frame (strace -c on umikamed, Linux -> umikamed, $SMB MiB)"
 	MB0=$MB; MB=$SMB
 	f0=$(ip netns exec "${T}u" sh -c 'echo $(( $(cat /sys/class/net/btap0/statistics/rx_packets) + $(cat /sys/class/net/btap0/statistics/tx_packets) ))')
@@ -169,7 +181,7 @@ if command -v strace >/dev/null; then
 	grep -E '^ *[0-9.]+ ' "$TMP/strace" | sort -k4 -n -r | head -6 | awk '{printf "    %-14s %s calls\n", $NF, $4}'
 fi
 
-if command -v valgrind >/dev/null; then
+if want callgrind && command -v valgrind >/dev/null; then
 	echo "== instructions per received full-size segment (umikamed under callgrind, Linux -> umikamed, $SMB MiB)"
 	stop_umikamed
 	start_umikamed valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out"
@@ -185,7 +197,13 @@ if command -v valgrind >/dev/null; then
 	segs=$((s1 - s0))
 	echo "  umikamed instructions: $ir over $segs segments in: $((ir / segs)) per segment (includes its ACKs, the TAP reads and the remote API's delivery; throughput under callgrind: $r MB/s)"
 	if command -v callgrind_annotate >/dev/null; then
-		echo "  top functions (inclusive of nothing: self cost):"
-		callgrind_annotate "$(ls "$TMP"/cg.out* | head -1)" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -8 | sed 's/^/    /'
+		echo "  top functions (self cost):"
+		cg=$(ls "$TMP"/cg.out* | head -1)
+		callgrind_annotate "$cg" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -8 | sed 's/^/    /' || true
+		echo "  who calls memcpy and the checksum (callers, instructions below them):"
+		callgrind_annotate --tree=caller "$cg" 2>/dev/null |
+			awk '/^ *[0-9,]+ +(\([0-9.]+%\) +)?< / {buf = buf $0 "\n"; next}
+			     /^ *[0-9,]+ +(\([0-9.]+%\) +)?\* .*(memcpy|memmove|csum_add)/ {printf "%s%s\n", buf, $0}
+			     {buf = ""}' | sed 's/\[[^]]*\]//g; s/^/    /' | head -30 || true
 	fi
 fi
