@@ -160,13 +160,8 @@ static void strip_udp(struct umk_pkt *pkt, const struct ip6_rx *rx)
 	uint32_t hoff = pkt_off(pkt) - pkt->net_off;
 	uint32_t nxt_off = rx->nxt_off - pkt->net_off;
 	pkt_push(pkt, hoff);
-	memmove(pkt->data + UDP_HLEN, pkt->data, hoff);
-	pkt_pull(pkt, UDP_HLEN);
-	pkt->data[nxt_off] = IPPROTO6_ESP;
-	uint32_t plen = pkt->len - IP6_HLEN;
-	pkt->data[4] = (uint8_t)(plen >> 8);
-	pkt->data[5] = (uint8_t)plen;
-	pkt->net_off = pkt_off(pkt);
+	/* as ESP/AH transport input removes its header (datapath.c) */
+	ipsec_strip(pkt, hoff, UDP_HLEN, pkt->len - hoff - UDP_HLEN, nxt_off, IPPROTO6_ESP);
 }
 
 bool udpencap_input(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_rx *rx,

@@ -58,9 +58,10 @@ static int ext_lifetime(struct pfkey_msg *m, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int ext_address(struct pfkey_msg *m, const uint8_t *p, size_t len)
+/* sadb_address: protocol, prefix length, 2 reserved bytes, then the sockaddr, which must
+ * fill the rest (SRC, DST, PROXY and NAT_T_OA alike) */
+static int parse_address(struct pfkey_address *a, const uint8_t *p, size_t len)
 {
-	struct pfkey_address *a = &m->addr[get16(p + 2) - SADB_EXT_ADDRESS_SRC];
 	a->proto = p[4];
 	a->prefixlen = p[5];
 	if (get16(p + 6) != 0)
@@ -71,6 +72,11 @@ static int ext_address(struct pfkey_msg *m, const uint8_t *p, size_t len)
 	if (a->prefixlen > 128 || (size_t)r + 8 != len)
 		return -EINVAL;
 	return 0;
+}
+
+static int ext_address(struct pfkey_msg *m, const uint8_t *p, size_t len)
+{
+	return parse_address(&m->addr[get16(p + 2) - SADB_EXT_ADDRESS_SRC], p, len);
 }
 
 static int ext_key(struct pfkey_msg *m, const uint8_t *p, size_t len)
@@ -167,15 +173,7 @@ static int ext_natt_port(struct pfkey_msg *m, const uint8_t *p, size_t len)
 /* NAT_T_OA: a sadb_address like the others */
 static int ext_natt_oa(struct pfkey_msg *m, const uint8_t *p, size_t len)
 {
-	struct pfkey_address *a = &m->natt.oa;
-	a->proto = p[4];
-	a->prefixlen = p[5];
-	if (get16(p + 6) != 0)
-		return -EINVAL;
-	int r = parse_sockaddr(p + 8, len - 8, a);
-	if (r < 0)
-		return r;
-	return a->prefixlen > 128 || (size_t)r + 8 != len ? -EINVAL : 0;
+	return parse_address(&m->natt.oa, p, len);
 }
 
 /* sadb_x_sa_replay (FreeBSD): the window in packets */
