@@ -140,14 +140,57 @@ static int addr_item(void *ctx, const struct umk_addr_info *ai)
 	return item_end(w, &b);
 }
 
+/* An IPv4 address travels IPv4-mapped (RFC 4291 2.5.5.2) with its IPv4 prefix length;
+ * it is manual, global and does not expire. */
+static int addr4_item(void *ctx, const struct umk_addr4_info *ai)
+{
+	struct walk *w = ctx;
+	struct in6_addr m = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+	memcpy(m.s6_addr + 12, &ai->addr, 4);
+	uint8_t buf[ITEM_MAX];
+	struct ctl_builder b;
+	item_begin(w, &b, buf, CTL_MSG_ADDR);
+	put_if(w, &b, ai->ifindex);
+	ctl_put(&b, A_ADDR, &m, 16);
+	ctl_put_u8(&b, A_PREFIXLEN, ai->prefixlen);
+	ctl_put_u8(&b, A_SCOPE, UMK_SCOPE_GLOBAL);
+	ctl_put_u32(&b, A_FLAGS, UMK_ADDR_F_PERMANENT);
+	ctl_put_u32(&b, A_VALID_LFT, UMK_LIFETIME_INFINITE);
+	ctl_put_u32(&b, A_PREFERRED_LFT, UMK_LIFETIME_INFINITE);
+	return item_end(w, &b);
+}
+
+/* One link's addresses: IPv6 first (in the order they always came), then IPv4. */
+static int addr_link(void *ctx, const struct umk_link_info *li)
+{
+	struct walk *w = ctx;
+	if (w->ifindex && li->ifindex != w->ifindex)
+		return 0;
+	int r = umk_addr_list(w->d->stack, li->ifindex, addr_item, w);
+	return r ? r : umk_addr4_list(w->d->stack, li->ifindex, addr4_item, w);
+}
+
 static void do_addr_list(struct walk *w, const struct ctl_req *r)
 {
-	finish_walk(w, umk_addr_list(w->d->stack, w->ifindex, addr_item, w));
+	finish_walk(w, umk_link_list(w->d->stack, addr_link, w));
+}
+
+static bool is_v4(const struct in6_addr *a, struct in_addr *v4)
+{
+	if (!IN6_IS_ADDR_V4MAPPED(a))
+		return false;
+	memcpy(v4, a->s6_addr + 12, 4);
+	return true;
 }
 
 static void do_addr_change(struct walk *w, const struct ctl_req *r)
 {
-	int e = r->type == CTL_MSG_ADDR_ADD
+	struct in_addr a4;
+	int e = is_v4(&r->addr, &a4)
+			? (r->type == CTL_MSG_ADDR_ADD
+				   ? umk_addr4_add(w->d->stack, w->ifindex, &a4, r->prefixlen)
+				   : umk_addr4_del(w->d->stack, w->ifindex, &a4, r->prefixlen))
+		: r->type == CTL_MSG_ADDR_ADD
 			? umk_addr_add(w->d->stack, w->ifindex, &r->addr, r->prefixlen)
 			: umk_addr_del(w->d->stack, w->ifindex, &r->addr, r->prefixlen);
 	const char *msg = NULL;
@@ -168,7 +211,9 @@ static int route_item(void *ctx, const struct umk_route_info *ri)
 	struct ctl_builder b;
 	item_begin(w, &b, buf, CTL_MSG_ROUTE);
 	ctl_put(&b, A_ADDR, &ri->dst, 16);
-	ctl_put_u8(&b, A_PREFIXLEN, ri->prefixlen);
+	/* an IPv4 route (ip4/addr4.c): IPv4-mapped, with its IPv4 prefix length */
+	bool v4 = IN6_IS_ADDR_V4MAPPED(&ri->dst) && ri->prefixlen >= 96;
+	ctl_put_u8(&b, A_PREFIXLEN, (uint8_t)(v4 ? ri->prefixlen - 96 : ri->prefixlen));
 	if (memcmp(&ri->gateway, &any, 16) != 0)
 		ctl_put(&b, A_GATEWAY, &ri->gateway, 16);
 	put_if(w, &b, ri->ifindex);
@@ -199,7 +244,18 @@ static void do_route_change(struct walk *w, const struct ctl_req *r)
 	/* ip -6 route's default metric for routes added by hand */
 	uint32_t metric = r->has_metric ? r->metric : 1024;
 	const char *msg = NULL;
-	int e = r->type != CTL_MSG_ROUTE_ADD
+	struct in_addr d4, g4 = { 0 };
+	bool v4 = is_v4(&r->addr, &d4);
+	if (v4 && gw && !is_v4(gw, &g4)) {
+		reply_error(w->sink, w->seq, EINVAL, "gateway is not IPv4");
+		return;
+	}
+	int e = v4 ? (r->type == CTL_MSG_ROUTE_ADD
+			      ? umk_route4_add(w->d->stack, &d4, r->prefixlen, gw ? &g4 : NULL,
+					       ifindex, metric)
+			      : umk_route4_del(w->d->stack, &d4, r->prefixlen, gw ? &g4 : NULL,
+					       ifindex))
+		: r->type != CTL_MSG_ROUTE_ADD
 			? umk_route_del(w->d->stack, &r->addr, r->prefixlen, gw, ifindex)
 		: r->n_nexthops || r->rttype   /* ECMP, reject, blackhole: router.c */
 			? router_route_add(w->d, r, w->ifindex, gw_zone, &msg)

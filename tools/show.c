@@ -41,6 +41,17 @@ static void fmt_addr(const uint8_t *a, char *buf)
 		strcpy(buf, "?");
 }
 
+/* An IPv4 address or route travels IPv4-mapped (RFC 4291 2.5.5.2); printed dotted. */
+static bool fmt_addr4(const uint8_t *a, char *buf)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (memcmp(a, mapped, 12) != 0)
+		return false;
+	if (!inet_ntop(AF_INET, a + 12, buf, INET_ADDRSTRLEN))
+		strcpy(buf, "?");
+	return true;
+}
+
 static const char *ifname_of(const struct ctl_msg *m)
 {
 	const char *n = ctl_get_str(m, A_IFNAME);
@@ -167,7 +178,9 @@ static int addr_item(void *ctx, const struct ctl_msg *m)
 	uint32_t flags = 0, valid = 0, pref = 0, idx = 0;
 	if (!ap)
 		return 0;
-	fmt_addr(ap, a);
+	bool v4 = fmt_addr4(ap, a);
+	if (!v4)
+		fmt_addr(ap, a);
 	ctl_get_u8(m, A_PREFIXLEN, &plen);
 	ctl_get_u8(m, A_SCOPE, &scope);
 	ctl_get_u32(m, A_FLAGS, &flags);
@@ -177,6 +190,8 @@ static int addr_item(void *ctx, const struct ctl_msg *m)
 	if (o->json) {
 		json_begin_object(&o->j, NULL);
 		json_str(&o->j, "ifname", ifname_of(m));
+		if (v4)   /* IPv6 entries keep the shape they always had */
+			json_str(&o->j, "family", "inet");
 		json_str(&o->j, "address", a);
 		json_uint(&o->j, "prefixlen", plen);
 		json_str(&o->j, "scope", scope_name(scope));
@@ -201,7 +216,7 @@ static int addr_item(void *ctx, const struct ctl_msg *m)
 		if (!found)
 			printf("%u: %s:\n", idx, ifname_of(m));
 	}
-	printf("    inet6 %s/%u scope %s", a, plen, scope_name(scope));
+	printf("    %s %s/%u scope %s", v4 ? "inet" : "inet6", a, plen, scope_name(scope));
 	for (size_t i = 0; i < sizeof(addr_flag_names) / sizeof(addr_flag_names[0]); i++)
 		if (flags & addr_flag_names[i].flag)
 			printf(" %s", addr_flag_names[i].name);
@@ -261,12 +276,16 @@ static int route_item(void *ctx, const struct ctl_msg *m)
 	const char *pref_s = p > 0 ? "high" : p < 0 ? "low" : "medium";
 	ctl_get_u32(m, A_METRIC, &metric);
 	ctl_get_u32(m, A_EXPIRES, &expires);
-	fmt_addr(dp, dst);
+	bool v4 = fmt_addr4(dp, dst);
+	if (!v4)
+		fmt_addr(dp, dst);
 	sprintf(dst + strlen(dst), "/%u", plen);
-	if (gp)
+	if (gp && !(v4 && fmt_addr4(gp, gw)))
 		fmt_addr(gp, gw);
 	if (o->json) {
 		json_begin_object(&o->j, NULL);
+		if (v4)   /* IPv6 entries keep the shape they always had */
+			json_str(&o->j, "family", "inet");
 		json_str(&o->j, "dst", dst);
 		json_str(&o->j, "gateway", gp ? gw : NULL);
 		json_str(&o->j, "ifname", ctl_get_str(m, A_IFNAME));

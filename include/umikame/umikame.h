@@ -61,6 +61,11 @@ struct umk_limits {
 	uint32_t tcp_challenge_acks;  /* RFC 5961 7: challenge ACKs per second, stack-wide */
 	uint32_t max_socket_group_sources; /* RFC 3678 sources per group per socket */
 	uint32_t max_group_sources;   /* sources an interface tracks per group (RFC 3810 4.2) */
+	uint32_t arp_max_entries;     /* ARP cache entries, all interfaces (ip4/arp.c) */
+	uint32_t arp_max_queue;       /* packets queued per unresolved ARP entry */
+	uint32_t arp_timeout;         /* ms an ARP reply is trusted (RFC 1122 2.3.2.1) */
+	uint32_t arp_retrans_time;    /* ms between ARP requests for one address */
+	uint32_t arp_max_probes;      /* requests before an address is given up */
 };
 
 struct umk_stack_config {

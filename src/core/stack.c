@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "core/stack_int.h"
+#include "ip4/ip4.h"
 #include "ip6/addrconf.h"
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
@@ -61,6 +62,11 @@ void umk_stack_config_defaults(struct umk_stack_config *cfg)
 	l->tcp_challenge_acks = 100;
 	l->max_socket_group_sources = 64;   /* as Linux's mld_max_msf */
 	l->max_group_sources = 256;
+	l->arp_max_entries = 1024;
+	l->arp_max_queue = 3;       /* as Linux's unres_qlen of old; RFC 1122 2.3.2.2: >= 1 */
+	l->arp_timeout = 60000;     /* RFC 1122 2.3.2.1: on the order of a minute */
+	l->arp_retrans_time = 1000;
+	l->arp_max_probes = 3;
 }
 
 struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t now)
@@ -86,7 +92,8 @@ struct umk_stack *umk_stack_new(const struct umk_stack_config *cfg, umk_time_t n
 
 	if (pkt_pool_init(s, cfg->pool_small, cfg->pool_medium, cfg->pool_large) ||
 	    timer_heap_init(s, cfg->limits.max_neighbors + 4096) || ip6_init(s) || nd6_init(s) ||
-	    addrconf_init(s) || mld_init(s) || sock_init(s) || tcp_init(s) || ipsec_init(s)) {
+	    addrconf_init(s) || mld_init(s) || sock_init(s) || tcp_init(s) || ipsec_init(s) ||
+	    ip4_init(s)) {
 		umk_stack_free(s);
 		return NULL;
 	}
@@ -104,6 +111,7 @@ void umk_stack_free(struct umk_stack *s)
 	sock_fini(s);
 	tcp_fini(s);
 	ipsec_fini(s);
+	ip4_fini(s);
 	for (int i = 1; i <= UMK_MAX_IFS; i++) {
 		struct umk_if *ifp = s->ifs[i];
 		if (!ifp)

@@ -34,6 +34,7 @@ struct ipsec_state;
 struct fwd_state;
 struct rtadv_state;
 struct tcp_state;
+struct ip4_state;
 
 struct umk_stack {
 	umk_time_t now;
@@ -85,6 +86,7 @@ struct umk_stack {
 	struct fwd_state *fwd;                /* forwarding, Redirect rate (ip6/forward.c) */
 	struct rtadv_state *rtadv;            /* router advertisements (ip6/rtadv.c) */
 	struct tcp_state *tcp;                /* TCP connections (transport/tcp_int.h) */
+	struct ip4_state *ip4;                /* IPv4 addresses, ARP (ip4/ip4_int.h) */
 };
 
 /* Queues pkt (pkt->data at the IPv6 header) for delivery to ourselves on ifp; consumes. */

@@ -114,7 +114,21 @@ static int set_ifname(struct words *w, char dst[CTL_IFNAMSIZ], const char *name)
 	return 0;
 }
 
-/* ADDR[%IF][/PLEN]: the zone, if any, becomes the interface. */
+/* A dotted IPv4 address as it travels in the control protocol: IPv4-mapped (RFC 4291
+ * 2.5.5.2), with IPv4 prefix lengths (0..32) beside it. */
+static bool parse_ip4_mapped(const char *text, struct in6_addr *a)
+{
+	struct in_addr v4;
+	if (inet_pton(AF_INET, text, &v4) != 1)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(a->s6_addr + 12, &v4, 4);
+	return true;
+}
+
+/* ADDR[%IF][/PLEN]: the zone, if any, becomes the interface. An IPv4 address (ip4/) is
+ * read IPv4-mapped with a prefix length of at most 32 (default 32). */
 static int read_prefix(struct words *w, struct ctl_req *r, const char *text, bool need_plen,
 		       unsigned default_plen)
 {
@@ -130,6 +144,15 @@ static int read_prefix(struct words *w, struct ctl_req *r, const char *text, boo
 			return fail(w, "invalid prefix length in \"%s\"", text);
 	} else if (need_plen) {
 		return fail(w, "missing prefix length in \"%s\"", text);
+	}
+	if (parse_ip4_mapped(buf, &r->addr)) {
+		if (!slash)
+			plen = 32;
+		else if (plen > 32)
+			return fail(w, "invalid prefix length in \"%s\"", text);
+		r->has_addr = true;
+		r->prefixlen = (uint8_t)plen;
+		return 0;
 	}
 	if (!ctl_parse_addr(buf, &r->addr, zone))
 		return fail(w, "invalid address \"%s\"", text);
@@ -232,9 +255,11 @@ static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
 	} else {
 		if (read_prefix(w, r, a, false, 128))
 			return -1;
-		if (!host_bits_clear(&r->addr, r->prefixlen))
+		bool v4 = IN6_IS_ADDR_V4MAPPED(&r->addr);
+		if (!host_bits_clear(&r->addr, r->prefixlen + (v4 ? 96u : 0u)))
 			return fail(w, "invalid prefix \"%s\": bits set past the prefix length", a);
 	}
+	bool v4 = IN6_IS_ADDR_V4MAPPED(&r->addr);
 	while (more(w)) {
 		const char *kw = next(w);
 		/* iproute2's spelling of ECMP: nexthop via GW [dev IF] nexthop via ... */
@@ -274,7 +299,8 @@ static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
 			}
 			if (r->has_gateway)
 				return fail(w, "%s", "repeated \"via\"");
-			if (!ctl_parse_addr(v, &r->gateway, r->gw_ifname))
+			if (v4 ? !parse_ip4_mapped(v, &r->gateway)
+			       : !ctl_parse_addr(v, &r->gateway, r->gw_ifname))
 				return fail(w, "invalid gateway \"%s\"", v);
 			r->has_gateway = true;
 		} else if (strcmp(kw, "metric") == 0 && type == CTL_MSG_ROUTE_ADD) {
@@ -298,6 +324,8 @@ static int route_change(struct words *w, struct ctl_cmd *c, uint16_t type)
 		return fail(w, "%s", "missing \"via GW\" or \"dev IF\"");
 	if (r->rttype && (r->has_gateway || r->n_nexthops))
 		return fail(w, "%s", "a reject or blackhole route has no gateway");
+	if (v4 && (r->rttype || r->n_nexthops))
+		return fail(w, "%s", "ECMP, reject and blackhole routes are IPv6 only");
 	return 0;
 }
 

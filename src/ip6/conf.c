@@ -108,6 +108,11 @@ static const struct conf_row limit_rows[] = {
 	LIM(tcp_challenge_acks, 1, 1000000, "per s"),
 	LIM(max_socket_group_sources, 1, 1024, ""),
 	LIM(max_group_sources, 1, 65535, ""),
+	LIM(arp_max_entries, 1, 1 << 20, ""),
+	LIM(arp_max_queue, 1, 1024, "packets"),
+	LIM(arp_timeout, 1000, 86400000, "ms"),
+	LIM(arp_retrans_time, 10, 60000, "ms"),
+	LIM(arp_max_probes, 1, 100, ""),
 };
 
 static int32_t *field(void *base, const struct conf_row *r) { return (int32_t *)((char *)base + r->off); }

@@ -1,5 +1,6 @@
 /*
- * link/eth.c - Ethernet in and out (RFC 2464): destination filtering, IPv6 dispatch, the
+ * link/eth.c - Ethernet in and out (RFC 2464): destination filtering, IPv6, IPv4 and ARP
+ * dispatch (RFC 894: EtherType 0x0800 and 0x0806), the
  * header pushed on the way out, and the multicast MAC mapping. Wire format: wire/eth.c;
  * above: ip6/input.c, below: the driver's transmit callback.
  */
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "core/stack_int.h"
+#include "ip4/ip4.h"
 #include "ip6/ip6.h"
 #include "link/eth.h"
 #include "wire/eth.h"
@@ -40,11 +42,13 @@ void eth_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		ip6_input(s, ifp, pkt);
 		return;
 	case ETH_TYPE_ARP:
-		COUNT(s, ETH_IN_DROP_ARP);
-		break;
+		pkt_pull(pkt, ETH_HDR_LEN);
+		arp_input(s, ifp, pkt);
+		return;
 	case ETH_TYPE_IPV4:
-		COUNT(s, ETH_IN_DROP_IPV4);
-		break;
+		pkt_pull(pkt, ETH_HDR_LEN);
+		ip4_input(s, ifp, pkt);
+		return;
 	default:
 		COUNT(s, ETH_IN_DROP_UNKNOWN_TYPE);
 		LOG_DEBUG(s, "%s: ethertype 0x%04x dropped", ifp->name, h.type);
@@ -56,6 +60,12 @@ drop:
 
 int eth_output(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
 	       const uint8_t dst[6])
+{
+	return eth_output_type(s, ifp, pkt, dst, ETH_TYPE_IPV6);
+}
+
+int eth_output_type(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
+		    const uint8_t dst[6], uint16_t type)
 {
 	int r;
 
@@ -78,7 +88,7 @@ int eth_output(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
 		r = -ENOBUFS;
 		goto out;
 	}
-	struct eth_hdr h = { .type = ETH_TYPE_IPV6 };
+	struct eth_hdr h = { .type = type };
 	memcpy(h.dst, dst, ETH_ALEN);
 	memcpy(h.src, ifp->lladdr, ETH_ALEN);
 	eth_hdr_emit(p, &h);

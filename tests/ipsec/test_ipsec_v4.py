@@ -1,0 +1,178 @@
+"""
+test_ipsec_v4.py - umikamed's IPv4 (ip4/: ARP, ICMP echo, forwarding) against Linux, and
+umikamed as the security gateway of an IPv4 network over an IPv6 ESP tunnel (RFC 4301
+tunnel mode, IPv4 inner / IPv6 outer, RFC 4303) against scapy's independent ESP.
+
+Topology (each box its own network namespace, names unique per run):
+
+   hostA (Linux)                 rtr: umikamed                      gw: scapy
+   tap1 10.1.0.2/24  ==TAP==  tap1 10.1.0.1/24                      plays the peer gateway
+   default via 10.1.0.1          tap2 2001:db8:4::1/64  ==TAP==  tap2 2001:db8:4::2 (G),
+                                                                    network 10.2.0.0/16
+   SPD: 10.1.0.0/16 <-> 10.2.0.0/16 esp/tunnel/2001:db8:4::1-2001:db8:4::2/require
+
+Linux pings umikamed (ARP + echo), then 10.2.0.5 behind the tunnel: scapy decrypts the
+ESP, checks the inner IPv4 echo request and answers with an encrypted echo reply, which
+umikamed decapsulates and forwards to Linux, whose ping gets its reply.
+Run as root: UMK_BUILD=build-xxx /usr/bin/python3 -m pytest tests/ipsec/test_ipsec_v4.py
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+from lab import Capture, sh  # noqa: E402
+
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.layers.inet import IP, ICMP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("UMK_BUILD", "build"))
+UMIKAMED = os.path.join(BUILD, "bin", "umikamed")
+UMK = os.path.join(BUILD, "bin", "umk")
+
+U6, G6 = "2001:db8:4::1", "2001:db8:4::2"
+G_MAC = "02:00:5e:10:04:02"
+KEY_OUT = bytes(range(1, 21))     # umikamed -> G, AES-128-GCM key + salt (RFC 4106 8.1)
+KEY_IN = bytes(range(21, 41))     # G -> umikamed
+SPI_OUT, SPI_IN = 0x4001, 0x4000
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(UMIKAMED),
+                                reason="needs root and a built umikamed")
+
+
+def nsx(ns, *cmd, check=True, timeout=30):
+    return sh(["ip", "netns", "exec", ns] + list(cmd), check=check, timeout=timeout)
+
+
+def wait_for(fn, timeout=10.0, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+class Topo:
+    def __init__(self):
+        tag = "%d" % os.getpid()
+        self.ns = {k: "v4%s-%s" % (k, tag) for k in ("rtr", "hostA", "gw")}
+        self.tmp = tempfile.mkdtemp(prefix="umk-ip4-")
+        self.sock = os.path.join(self.tmp, "umikamed.sock")
+        self.proc = None
+        self.cap = None
+
+    def umk(self, *args, check=True):
+        return nsx(self.ns["rtr"], UMK, "-s", self.sock, *args, check=check)
+
+    def umk_json(self, *args):
+        return json.loads(self.umk("-j", *args).stdout)
+
+    def stat(self, group, name):
+        return self.umk_json("stats")[group][name]
+
+    def up(self):
+        n = self.ns
+        for v in n.values():
+            sh(["ip", "netns", "add", v])
+            nsx(v, "ip", "link", "set", "lo", "up")
+        cfg = os.path.join(self.tmp, "umikamed.conf")
+        with open(cfg, "w") as f:
+            f.write("conf set tap1 forwarding 1\n"
+                    "conf set tap2 forwarding 1\n"
+                    "conf set tap2 dad_transmits 0\n"
+                    "addr add 10.1.0.1/24 dev tap1\n"
+                    "addr add %s/64 dev tap2\n"
+                    "neigh add %s lladdr %s dev tap2\n" % (U6, G6, G_MAC))
+        self.log = os.path.join(self.tmp, "umikamed.log")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", n["rtr"], UMIKAMED, "-f",
+                                      "-i", "tap1", "-i", "tap2", "-s", self.sock, "-c", cfg],
+                                     stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        assert wait_for(lambda: os.path.exists(self.sock), 10), "umikamed did not start"
+        nsx(n["rtr"], "ip", "link", "set", "tap1", "netns", n["hostA"])
+        nsx(n["rtr"], "ip", "link", "set", "tap2", "netns", n["gw"])
+        a = n["hostA"]
+        nsx(a, "ip", "link", "set", "tap1", "up")
+        nsx(a, "ip", "addr", "add", "10.1.0.2/24", "dev", "tap1")
+        nsx(a, "ip", "route", "add", "default", "via", "10.1.0.1")
+        # the gateway is scapy: its kernel must stay silent on the link
+        nsx(n["gw"], "sysctl", "-qw", "net.ipv6.conf.tap2.disable_ipv6=1")
+        nsx(n["gw"], "ip", "link", "set", "tap2", "up")
+        self.cap = Capture(n["gw"], "tap2")
+
+    def down(self):
+        if self.cap:
+            self.cap.stop()
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        for v in self.ns.values():
+            sh(["ip", "netns", "del", v], check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log_tail(self):
+        with open(self.log) as f:
+            return f.read()[-3000:]
+
+
+@pytest.fixture
+def topo():
+    t = Topo()
+    try:
+        t.up()
+        yield t
+    finally:
+        t.down()
+
+
+def ping(topo, dst, count=1, extra=()):
+    return nsx(topo.ns["hostA"], "ping", "-n", "-c", str(count), "-W", "2", *extra, dst,
+               check=False, timeout=20)
+
+
+def test_linux_pings_umikamed(topo):
+    """ARP (RFC 826) and echo (RFC 792): Linux resolves 10.1.0.1 and gets its replies."""
+    r = ping(topo, "10.1.0.1", count=3, extra=("-i", "0.2"))
+    assert r.returncode == 0 and "3 received" in r.stdout, r.stdout + topo.log_tail()
+    neigh = nsx(topo.ns["hostA"], "ip", "neigh", "show", "10.1.0.1").stdout
+    assert "lladdr" in neigh, neigh
+    assert topo.stat("arp", "OutReplies") >= 1
+    assert topo.stat("icmp4", "OutEchoReps") == 3
+    # umikamed learned Linux from its request (RFC 826 merge) and answered without asking
+    assert topo.stat("arp", "EntriesCreated") == 1
+    # addresses: IPv4 entries say their family; IPv6 entries keep their old shape
+    addrs = topo.umk_json("addr", "show")
+    v4 = [a for a in addrs if a.get("family") == "inet"]
+    assert v4 == [{"ifname": "tap1", "family": "inet", "address": "10.1.0.1", "prefixlen": 24,
+                   "scope": "global", "flags": ["permanent"], "valid_lft": "forever",
+                   "preferred_lft": "forever"}], addrs
+    assert all("family" not in a for a in addrs if a["address"].count(":")), addrs
+    routes = topo.umk_json("route", "show")
+    assert any(r.get("family") == "inet" and r["dst"] == "10.1.0.0/24" and
+               r["ifname"] == "tap1" and r["proto"] == "kernel" for r in routes), routes
+    human = topo.umk("addr", "show", "dev", "tap1").stdout
+    assert "inet 10.1.0.1/24 scope global" in human, human
+
+
+def test_ttl_exceeded_and_unreachable(topo):
+    """Linux's traceroute-style TTL 1 gets Time Exceeded; a net without route, Net
+    Unreachable (RFC 792, RFC 1812 5.2.7.1)."""
+    r = ping(topo, "10.9.9.9", extra=("-t", "1"))
+    assert "Time to live exceeded" in r.stdout, r.stdout
+    r = ping(topo, "10.9.9.9")
+    assert "Destination Net Unreachable" in r.stdout, r.stdout + topo.log_tail()
+    assert topo.stat("ip4", "FwdDropTtlExceeded") == 1
+    assert topo.stat("ip4", "FwdDropNoRoute") >= 1
