@@ -30,6 +30,7 @@ struct client {
 	pid_t pid;
 	bool closing;           /* close once the output is flushed */
 	bool reading;           /* EPOLLIN armed */
+	uint32_t armed;         /* the events epoll was last given for fd */
 	size_t in_len;
 	uint8_t in[CTL_MSG_MAX];
 	uint8_t *out;
@@ -43,10 +44,14 @@ struct client {
 static void client_arm(struct daemon *d, struct client *c)
 {
 	bool want_in = !c->closing && c->out_len < UMKD_OUT_HIGH;
-	struct epoll_event ev = { .events = (want_in ? EPOLLIN : 0) | (c->out_len ? EPOLLOUT : 0),
-				  .data.ptr = c };
+	uint32_t events = (want_in ? EPOLLIN : 0) | (c->out_len ? EPOLLOUT : 0);
 	c->reading = want_in;
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	/* a busy remote socket re-arms after every message: tell epoll only of a change */
+	if (events == c->armed)
+		return;
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->armed = events;
 }
 
 static void client_free(struct daemon *d, struct client *c)
@@ -212,6 +217,7 @@ void server_accept(struct daemon *d)
 			continue;
 		}
 		c->reading = true;
+		c->armed = EPOLLIN;
 		c->next = d->clients;
 		d->clients = c;
 		d->nclients++;
