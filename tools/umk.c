@@ -57,7 +57,7 @@ static void usage(FILE *f)
 	      "         [route P/LEN [pref low|medium|high] [lifetime S]]... [rdnss ADDR]...\n"
 	      "         [dnssl NAME]... [interval [MIN-]MAX] [lifetime S] [mtu N] [managed 0|1]\n"
 	      "         [other 0|1] [pref low|medium|high] [hop_limit N] [reachable_time MS]\n"
-	      "         [retrans_time MS] [dns_lifetime S]\n"
+	      "         [retrans_time MS] [dns_lifetime S] [unicast_solicited 0|1]\n"
 	      "  ra show [IF]\n"
 	      "  ra del IF\n"
 	      "  stats\n"
