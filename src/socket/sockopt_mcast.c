@@ -426,25 +426,39 @@ bool sock_mcast_pass(struct umk_stack *s, const struct sock *so, const struct ip
 
 /* ---- RFC 3678 5.2.1: setsourcefilter() and getsourcefilter() ---- */
 
+/* The MCAST_MSFILTER buffer both calls hand to the socket option, with room for numsrc
+ * sources; NULL with errno set when the arguments are wrong or memory is short. */
+static struct group_filter *filter_new(uint32_t interface, const struct sockaddr *group,
+				       socklen_t grouplen, uint32_t numsrc, bool have_slist,
+				       size_t *size)
+{
+	if (!group || grouplen < sizeof(struct sockaddr_in6) || group->sa_family != AF_INET6 ||
+	    numsrc > 65535 || (numsrc && !have_slist)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*size = GROUP_FILTER_SIZE(numsrc);
+	struct group_filter *gf = calloc(1, *size);
+	if (!gf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	gf->gf_interface = interface;
+	memcpy(&gf->gf_group, group, sizeof(struct sockaddr_in6));
+	gf->gf_numsrc = numsrc;
+	return gf;
+}
+
 UMK_API int umk_setsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
 				const struct sockaddr *group, socklen_t grouplen, uint32_t fmode,
 				uint32_t numsrc, const struct sockaddr_storage *slist)
 {
-	if (!group || grouplen < sizeof(struct sockaddr_in6) || group->sa_family != AF_INET6 ||
-	    numsrc > 65535 || (numsrc && !slist)) {
-		errno = EINVAL;
+	size_t size;
+	struct group_filter *gf = filter_new(interface, group, grouplen, numsrc, slist != NULL,
+					     &size);
+	if (!gf)
 		return -1;
-	}
-	size_t size = GROUP_FILTER_SIZE(numsrc);
-	struct group_filter *gf = calloc(1, size);
-	if (!gf) {
-		errno = ENOMEM;
-		return -1;
-	}
-	gf->gf_interface = interface;
-	memcpy(&gf->gf_group, group, sizeof(struct sockaddr_in6));
 	gf->gf_fmode = fmode;
-	gf->gf_numsrc = numsrc;
 	if (numsrc)
 		memcpy(gf->gf_slist, slist, numsrc * sizeof(*slist));
 	int r = umk_setsockopt(s, sd, IPPROTO_IPV6, MCAST_MSFILTER, gf, (socklen_t)size);
@@ -458,20 +472,15 @@ UMK_API int umk_getsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
 				const struct sockaddr *group, socklen_t grouplen, uint32_t *fmode,
 				uint32_t *numsrc, struct sockaddr_storage *slist)
 {
-	if (!group || grouplen < sizeof(struct sockaddr_in6) || group->sa_family != AF_INET6 ||
-	    !fmode || !numsrc || *numsrc > 65535 || (*numsrc && !slist)) {
+	if (!fmode || !numsrc) {
 		errno = EINVAL;
 		return -1;
 	}
-	size_t size = GROUP_FILTER_SIZE(*numsrc);
-	struct group_filter *gf = calloc(1, size);
-	if (!gf) {
-		errno = ENOMEM;
+	size_t size;
+	struct group_filter *gf = filter_new(interface, group, grouplen, *numsrc, slist != NULL,
+					     &size);
+	if (!gf)
 		return -1;
-	}
-	gf->gf_interface = interface;
-	memcpy(&gf->gf_group, group, sizeof(struct sockaddr_in6));
-	gf->gf_numsrc = *numsrc;
 	socklen_t len = (socklen_t)size;
 	int r = umk_getsockopt(s, sd, IPPROTO_IPV6, MCAST_MSFILTER, gf, &len);
 	if (!r) {
