@@ -124,7 +124,8 @@ static int parse_in6(struct parser *ps, int line, const char *s, struct in6_addr
 	if (inet_pton(AF_INET6, s, a) == 1)
 		return 0;
 	if (inet_pton(AF_INET, s, &a4) == 1)
-		return fail(ps, line, "\"%s\": IPv4 is not supported (umikame's IPsec is IPv6)", s);
+		return fail(ps, line, "\"%s\": IPv4 is not supported as an SA or tunnel "
+			    "endpoint (IPv4 travels inside IPv6 tunnels: policy ranges only)", s);
 	return fail(ps, line, "\"%s\": not a numeric IPv6 address", s);
 }
 
@@ -152,14 +153,26 @@ static int parse_addr(struct parser *ps, bool range, struct pfkey_address *a, co
 		*br = 0;
 	}
 	char *sl = strchr(buf, '/');
+	uint64_t plen = 128;
 	if (sl) {
-		uint64_t plen;
 		if (!range)
 			return fail(ps, line, "\"%s\": an SA address takes no prefix length", buf);
 		if (!parse_u64(sl + 1, 128, &plen))
 			return fail(ps, line, "\"%s\": bad prefix length", sl + 1);
 		a->prefixlen = (uint8_t)plen;
 		*sl = 0;
+	}
+	struct in_addr a4;
+	if (range && inet_pton(AF_INET, buf, &a4) == 1) {
+		/* an IPv4 selector (a security gateway's IPv4 networks over an IPv6 tunnel):
+		 * a sockaddr_in in PF_KEY, held IPv4-mapped here */
+		if (sl && plen > 32)
+			return fail(ps, line, "\"%s\": bad IPv4 prefix length", sl + 1);
+		a->family = AF_INET;
+		a->prefixlen = sl ? (uint8_t)plen : 32;
+		a->addr.s6_addr[10] = a->addr.s6_addr[11] = 0xff;
+		memcpy(a->addr.s6_addr + 12, &a4, 4);
+		return 0;
 	}
 	return parse_in6(ps, line, buf, &a->addr);
 }
@@ -924,6 +937,9 @@ static int st_spd(struct parser *ps, uint8_t type)
 	    parse_addr(ps, true, &dst, "destination range") ||
 	    parse_upperspec(ps, &src, &dst) || parse_dir(ps, &pol))
 		return -1;
+	if (src.family != dst.family)
+		return fail(ps, cur_line(ps), "%s", "source and destination ranges of one "
+			    "policy must be of one address family");
 	/* spddelete: setkey also takes the policy after the direction; the selector and
 	 * direction alone name what to delete */
 	if ((type != SADB_X_SPDDELETE || !at_end(ps)) && parse_policy(ps, &pol))

@@ -146,9 +146,13 @@ static const struct { uint8_t proto; const char *name; } ulnames[] = {
 static void print_range(FILE *f, const struct pfkey_address *a, bool icmp)
 {
 	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(AF_INET6, &a->addr, buf, sizeof(buf));
+	bool v4 = a->family == AF_INET;   /* an IPv4 selector, held IPv4-mapped */
+	if (v4)
+		inet_ntop(AF_INET, a->addr.s6_addr + 12, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, &a->addr, buf, sizeof(buf));
 	fputs(buf, f);
-	if (a->prefixlen != 128)
+	if (a->prefixlen != (v4 ? 32 : 128))
 		fprintf(f, "/%u", a->prefixlen);
 	if (icmp || !a->port)
 		fputs("[any]", f);

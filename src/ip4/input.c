@@ -5,12 +5,15 @@
  * messages we originate. umikame does not fragment IPv4: a datagram too big for the next
  * link is answered with Fragmentation Needed when DF is set and dropped (counted) when not.
  * A datagram that arrives in fragments is forwarded as fragments, never reassembled.
+ * IPsec: the inbound SPD is asked before delivery or forwarding, the outbound one before
+ * the route (ipsec/gateway4.c: IPv4 networks behind an IPv6 ESP tunnel).
  * Wire formats: wire/ip4.c. Neighbours: ip4/arp.c (below), ipsec/ (tunnels).
  */
 #include <errno.h>
 
 #include "ip4/ip4_int.h"
 #include "ip6/route6.h"
+#include "ipsec/ipsec.h"
 #include "wire/ip4.h"
 
 static bool martian_src(uint32_t a)
@@ -184,6 +187,10 @@ void ip4_forward(struct umk_stack *s, struct umk_if *in, struct umk_pkt *pkt)
 		icmp4_error(s, in, pkt, ICMP4_TIME_EXCEEDED, ICMP4_TIMX_TTL, 0);
 		goto drop;
 	}
+	/* RFC 4301 5.1: the outbound SPD before the route: a protect policy sends it into an
+	 * IPv6 tunnel (ipsec/gateway4.c), whatever IPv4 routes say */
+	if (!ipsec_spd_empty(s, IPSEC_DIR_OUT) && ipsec_forward4(s, pkt, &h))
+		return;
 	if (ip4_route_lookup(s, h.dst, &out, &nexthop, &type)) {
 		COUNT(s, IP4_FWD_NO_ROUTE);
 		icmp4_error(s, in, pkt, ICMP4_DEST_UNREACH, ICMP4_UNREACH_NET, 0);
@@ -258,6 +265,10 @@ void ip4_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		COUNT(s, IP4_DROP_MCAST);   /* no IPv4 multicast */
 		goto drop;
 	}
+	/* RFC 4301 5.2: the inbound SPD, for what came in the clear and what came out of a
+	 * tunnel (then inside ipsec_decap, which recorded the tunnel's SAs) */
+	if (!ipsec_spd_empty(s, IPSEC_DIR_IN) && ipsec_input4(s, pkt, &h))
+		return;
 	bool bcast = h.dst == UINT32_MAX || ip4_is_subnet_bcast(s, ifp, h.dst);
 	/* the weak host model of RFC 1122 3.3.4.2: any of our addresses, on any interface */
 	if (bcast || ip4_addr_owner(s, h.dst)) {

@@ -103,7 +103,7 @@ int ah_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint32
 	COUNT(s, AH_IN_OK);
 
 	uint32_t inner_len = *len - hlen;
-	if (ah.nxt == IPPROTO6_IPV6) {
+	if (ah.nxt == IPPROTO6_IPV6 || ah.nxt == IPPROTO6_IPV4) {
 		ipsec_decap(s, pkt, rx, hlen, inner_len, sa);
 		return 1;
 	}

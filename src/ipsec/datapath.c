@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ip4/ip4.h"
 #include "ip6/ip6.h"
 #include "ipsec/ipcomp.h"
 #include "ipsec/ipsec_int.h"
 #include "ipsec/udpencap.h"
+#include "wire/ip4.h"
 #include "wire/ip6.h"
 #include "wire/ip6_const.h"
 
@@ -70,12 +72,17 @@ void ipsec_decap(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx,
 	}
 	pkt_pull(pkt, inner_off);
 	pkt_trim(pkt, inner_len);
-	if (pkt->len < IP6_HLEN || pkt->data[0] >> 4 != 6) {
-		/* IPv4-in-IPv6 tunnels are not there yet */
+	/* IPv6 in IPv6, or IPv4 in IPv6 (gateway4.c: a gateway's IPv4 networks) */
+	bool v4 = pkt->len >= IP4_HLEN && pkt->data[0] >> 4 == 4;
+	if (!v4 && (pkt->len < IP6_HLEN || pkt->data[0] >> 4 != 6)) {
 		COUNT(s, IPSEC_DROP_TUNNEL_BAD);
 		pkt_free(s, pkt);
 		return;
 	}
+	if (v4 && !ipsec_decap4_ecn(s, pkt, rx->tclass))
+		return;
+	if (v4)   /* the outer frame's link-layer broadcast says nothing of the inner */
+		pkt->flags &= (uint8_t)~(PKT_F_BCAST | PKT_F_MCAST);
 	/* the inner packet's check (ipsec_input_check, ipsec_forward) runs inside this call
 	 * and sees this tunnel's SAs; an ESP or AH that covered the outer packet in
 	 * transport mode (IPv6 | AH | ESP | IPv6) protected the tunnel too */
@@ -97,7 +104,10 @@ void ipsec_decap(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx,
 		st->decap_sa[IPSEC_IN_ESP].outer = st->decap_sa[IPSEC_IN_AH].outer = false;
 	}
 	st->decap_depth++;
-	ip6_input(s, rx->ifp, pkt);
+	if (v4)
+		ip4_input(s, rx->ifp, pkt);
+	else
+		ip6_input(s, rx->ifp, pkt);
 	st->decap_depth--;
 	memcpy(st->decap_sa, prev, sizeof(prev));
 }
@@ -278,12 +288,19 @@ void ipsec_find_sas(struct umk_stack *s, struct ipsec_policy *pol, const struct 
 int ipsec_tunnel_out(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_req *q,
 		     struct umk_pkt *pkt)
 {
-	uint8_t onxt = IPPROTO6_IPV6;
+	return ipsec_tunnel_out_inner(s, sa, q, pkt, IPPROTO6_IPV6, 0);
+}
+
+int ipsec_tunnel_out_inner(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_req *q,
+			   struct umk_pkt *pkt, uint8_t inner, uint8_t tclass)
+{
+	uint8_t onxt = inner;
 	int r = apply(s, sa, pkt, &onxt, &q->tsrc, &q->tdst);
 	if (r)
 		return r;
 	struct ip6_tx otx;
 	ip6_tx_init(&otx, onxt);
+	otx.tclass = tclass;
 	otx.src = q->tsrc;
 	otx.dst = q->tdst;
 	otx.flags = IP6_TX_IPSEC_DONE;

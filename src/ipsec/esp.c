@@ -168,8 +168,10 @@ int esp_input(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx, uint3
 		return ipsec_drop(s, pkt, CNT_IPSEC_DROP_DUMMY);   /* RFC 4303 2.6 */
 	COUNT(s, ESP_IN_OK);
 
-	if (tr.nxt == IPPROTO6_IPV6 || sa->mode == IPSEC_MODE_TUNNEL) {
-		if (tr.nxt != IPPROTO6_IPV6)
+	/* tunnel mode carries IPv6 (41) or IPv4 (4, a gateway's IPv4 networks) */
+	bool inner_ip = tr.nxt == IPPROTO6_IPV6 || tr.nxt == IPPROTO6_IPV4;
+	if (inner_ip || sa->mode == IPSEC_MODE_TUNNEL) {
+		if (!inner_ip)
 			return ipsec_drop(s, pkt, CNT_IPSEC_DROP_TUNNEL_BAD);
 		ipsec_decap(s, pkt, rx, *off + ESP_HDR_LEN + ivl, inner_len, sa);
 		return 1;

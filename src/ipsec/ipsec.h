@@ -276,6 +276,17 @@ bool ipsec_input_check(struct umk_stack *s, struct umk_pkt *pkt, const struct ip
  * gateway). Returns 0 to forward, 1 when pkt was consumed (counted when dropped). */
 int ipsec_forward_slow(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
 		       const struct ip6_hdr_info *h);
+
+/* ---- IPv4 inner traffic (gateway4.c), called from ip4/input.c ---- */
+struct ip4_hdr_info;
+/* The inbound SPD (RFC 4301 5.2) for a received IPv4 datagram (pkt->data at its header, h
+ * parsed), in the clear or out of a tunnel (ipsec_decap). true: dropped (counted). */
+bool ipsec_input4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr_info *h);
+/* The outbound SPD for a datagram being forwarded: 0 to forward it as it is, 1 when it was
+ * tunnelled or dropped (counted). Either way only after its TTL was checked. */
+int ipsec_forward4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr_info *h);
+/* RFC 6040 4.2 for an IPv4 inner packet; false when it was dropped. */
+bool ipsec_decap4_ecn(struct umk_stack *s, struct umk_pkt *pkt, uint8_t outer_tclass);
 static inline int ipsec_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
 				const struct ip6_hdr_info *h)
 {

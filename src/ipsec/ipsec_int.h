@@ -36,6 +36,11 @@ void ipsec_find_sas(struct umk_stack *s, struct ipsec_policy *pol, const struct 
  * the endpoints of q. ip6_output's result (pkt consumed). */
 int ipsec_tunnel_out(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_req *q,
 		     struct umk_pkt *pkt);
+/* The same for an inner packet of protocol `inner` (IPPROTO6_IPV6 or IPPROTO6_IPV4), the
+ * outer Traffic Class set to tclass (RFC 4301 5.1.2.1: DSCP copied; RFC 6040 normal mode:
+ * ECN copied). Consumes pkt. */
+int ipsec_tunnel_out_inner(struct umk_stack *s, struct ipsec_sa *sa, const struct ipsec_req *q,
+			   struct umk_pkt *pkt, uint8_t inner, uint8_t tclass);
 
 /* Big-endian 32/64-bit stores for the AAD and IVs. */
 static inline void ipsec_put32(uint8_t *p, uint32_t v)

@@ -188,6 +188,9 @@ static int sa_from_msg(struct ctx *c, struct ipsec_sa *t)
 	memset(t, 0, sizeof(*t));
 	if (!c->proto)
 		return -EINVAL;
+	/* SA endpoints are the outer header's: IPv6 (IPv4 rides inside tunnels only) */
+	if (m->addr[0].family == AF_INET || m->addr[1].family == AF_INET)
+		return -EAFNOSUPPORT;
 	t->proto = c->proto;
 	t->spi = m->sa.spi;
 	t->src = m->addr[0].addr;
@@ -290,6 +293,8 @@ static int h_getspi(struct ctx *c)
 		return -EINVAL;
 	uint32_t min = PFKEY_HAS(m, SADB_EXT_SPIRANGE) ? m->spi_min : 0x100;
 	uint32_t max = PFKEY_HAS(m, SADB_EXT_SPIRANGE) ? m->spi_max : 0x0fffffff;
+	if (m->addr[0].family == AF_INET || m->addr[1].family == AF_INET)
+		return -EAFNOSUPPORT;
 	t.proto = c->proto;
 	t.src = m->addr[0].addr;
 	t.dst = m->addr[1].addr;
@@ -427,13 +432,31 @@ static int h_acquire(struct ctx *c)
 
 /* ---- SPD messages (KAME) ---- */
 
+/* An IPv4 selector (AF_INET address extensions) is kept IPv4-mapped: ::ffff:0:0/96 plus
+ * its prefix, so IPv4 and IPv6 selectors never overlap and one matcher serves both. */
+static uint8_t sel_plen(const struct pfkey_address *a)
+{
+	return (uint8_t)(a->family == AF_INET ? 96 + a->prefixlen : a->prefixlen);
+}
+
+/* The PF_KEY form of one side of a selector: AF_INET again when it is IPv4-mapped. */
+static void sel_to_addr(const struct in6_addr *addr, uint8_t plen, struct pfkey_address *a)
+{
+	a->addr = *addr;
+	a->prefixlen = plen;
+	if (IN6_IS_ADDR_V4MAPPED(addr) && plen >= 96) {
+		a->family = AF_INET;
+		a->prefixlen = (uint8_t)(plen - 96);
+	}
+}
+
 static void sel_from_msg(const struct pfkey_msg *m, struct ipsec_selector *sel)
 {
 	memset(sel, 0, sizeof(*sel));
 	sel->src = m->addr[0].addr;
 	sel->dst = m->addr[1].addr;
-	sel->src_plen = m->addr[0].prefixlen;
-	sel->dst_plen = m->addr[1].prefixlen;
+	sel->src_plen = sel_plen(&m->addr[0]);
+	sel->dst_plen = sel_plen(&m->addr[1]);
 	sel->proto = m->addr[0].proto;
 	sel->icmp_type = sel->icmp_code = IPSEC_ICMP_ANY;
 	if (sel->proto == IPPROTO6_ICMPV6) {
@@ -461,6 +484,9 @@ static int h_spdadd(struct ctx *c)
 	memset(&t, 0, sizeof(t));
 	int dir = dir_from(pp->dir);
 	if (dir < 0 || m->addr[0].proto != m->addr[1].proto)
+		return -EINVAL;
+	/* one family per policy: an IPv4 source with an IPv6 destination selects nothing */
+	if ((m->addr[0].family == AF_INET) != (m->addr[1].family == AF_INET))
 		return -EINVAL;
 	t.dir = (uint8_t)dir;
 	t.priority = pp->priority;
@@ -535,10 +561,10 @@ static void policy_to_msg(struct pfkey_buf *b, const struct pfkey_base *h,
 		}
 	}
 	const struct ipsec_selector *sel = &p->sel;
-	struct pfkey_address a = { .proto = sel->proto, .prefixlen = sel->src_plen,
-				   .addr = sel->src, .port = sel->sport };
-	struct pfkey_address d = { .proto = sel->proto, .prefixlen = sel->dst_plen,
-				   .addr = sel->dst, .port = sel->dport };
+	struct pfkey_address a = { .proto = sel->proto, .port = sel->sport };
+	struct pfkey_address d = { .proto = sel->proto, .port = sel->dport };
+	sel_to_addr(&sel->src, sel->src_plen, &a);
+	sel_to_addr(&sel->dst, sel->dst_plen, &d);
 	if (sel->proto == IPPROTO6_ICMPV6) {
 		a.port = sel->icmp_type == IPSEC_ICMP_ANY ? 0 : sel->icmp_type;
 		d.port = sel->icmp_code == IPSEC_ICMP_ANY ? 0 : sel->icmp_code;

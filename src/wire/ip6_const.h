@@ -23,6 +23,7 @@
 #define IPPROTO6_TCP        6
 #define IPPROTO6_UDP        17
 #define IPPROTO6_IPV6       41
+#define IPPROTO6_IPV4       4     /* IPv4 in a tunnel (IANA "IPv4 encapsulation") */
 #define IPPROTO6_ROUTING    43      /* RFC 8200 4.4 */
 #define IPPROTO6_FRAGMENT   44      /* RFC 8200 4.5 */
 #define IPPROTO6_ESP        50

@@ -12,6 +12,7 @@
 #include "wire/pfkey.h"
 
 #define SOCKADDR_IN6_LEN 28
+#define SOCKADDR_IN_LEN  16      /* struct sockaddr_in: family, port, address, zero[8] */
 
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -21,16 +22,30 @@ static uint32_t getbe32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* A sockaddr at p with room bytes: IPv6 only. Returns its padded length or -errno. */
-static int parse_sockaddr(const uint8_t *p, size_t room, struct pfkey_address *a)
+/* A sockaddr at p with room bytes: sockaddr_in6, or sockaddr_in where v4 allows it (an
+ * address extension: IPv4 selectors). Returns its padded length or -errno. */
+static int parse_sockaddr(const uint8_t *p, size_t room, struct pfkey_address *a, bool v4)
 {
 	if (room < 2)
 		return -EINVAL;
 	uint16_t family = get16(p);
-	if (family == AF_INET)
+	if (family == AF_INET && !v4)
 		return -EAFNOSUPPORT;
+	if (family == AF_INET) {
+		/* sockaddr_in: family, port, address, 8 bytes of zero; 16, already aligned */
+		if (room < SOCKADDR_IN_LEN)
+			return -EINVAL;
+		a->family = AF_INET;
+		a->port = (uint16_t)(p[2] << 8 | p[3]);
+		memset(&a->addr, 0, sizeof(a->addr));
+		a->addr.s6_addr[10] = a->addr.s6_addr[11] = 0xff;
+		memcpy(a->addr.s6_addr + 12, p + 4, 4);
+		a->scope = 0;
+		return SOCKADDR_IN_LEN;
+	}
 	if (family != AF_INET6 || room < SOCKADDR_IN6_LEN)
 		return -EINVAL;
+	a->family = AF_INET6;
 	a->port = (uint16_t)(p[2] << 8 | p[3]);
 	memcpy(&a->addr, p + 8, 16);
 	a->scope = get32(p + 24);
@@ -66,10 +81,10 @@ static int parse_address(struct pfkey_address *a, const uint8_t *p, size_t len)
 	a->prefixlen = p[5];
 	if (get16(p + 6) != 0)
 		return -EINVAL;
-	int r = parse_sockaddr(p + 8, len - 8, a);
+	int r = parse_sockaddr(p + 8, len - 8, a, true);
 	if (r < 0)
 		return r;
-	if (a->prefixlen > 128 || (size_t)r + 8 != len)
+	if (a->prefixlen > (a->family == AF_INET ? 32 : 128) || (size_t)r + 8 != len)
 		return -EINVAL;
 	return 0;
 }
@@ -135,10 +150,11 @@ static int ext_policy(struct pfkey_msg *m, const uint8_t *p, size_t len)
 		    r->proto != PFKEY_IPPROTO_IPCOMP)
 			return -EPROTONOSUPPORT;
 		if (qlen > 16) {
-			int a = parse_sockaddr(q + 16, qlen - 16, &r->src);
+			/* tunnel endpoints: the outer header is IPv6 */
+			int a = parse_sockaddr(q + 16, qlen - 16, &r->src, false);
 			if (a < 0)
 				return a;
-			int b = parse_sockaddr(q + 16 + a, qlen - 16 - (size_t)a, &r->dst);
+			int b = parse_sockaddr(q + 16 + a, qlen - 16 - (size_t)a, &r->dst, false);
 			if (b < 0)
 				return b;
 			if (16 + a + b != qlen)
@@ -344,11 +360,18 @@ static void put_sockaddr(uint8_t *q, const struct pfkey_address *a)
 
 void pfkey_emit_address(struct pfkey_buf *b, uint16_t type, const struct pfkey_address *a)
 {
-	uint8_t *q = ext(b, type, 8 + 32);
+	uint8_t *q = ext(b, type, a->family == AF_INET ? 8 + SOCKADDR_IN_LEN : 8 + 32);
 	if (!q)
 		return;
 	q[4] = a->proto;
 	q[5] = a->prefixlen;
+	if (a->family == AF_INET) {
+		put16(q + 8, AF_INET);
+		q[10] = (uint8_t)(a->port >> 8);
+		q[11] = (uint8_t)a->port;
+		memcpy(q + 12, a->addr.s6_addr + 12, 4);
+		return;
+	}
 	put_sockaddr(q + 8, a);
 }
 

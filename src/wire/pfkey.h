@@ -109,6 +109,9 @@ struct pfkey_lifetime {
 };
 
 struct pfkey_address {
+	/* 0 or AF_INET6; AF_INET (RFC 2367 2.3.3: a sockaddr_in) for IPv4 selectors, its
+	 * address kept IPv4-mapped (RFC 4291 2.5.5.2) in addr, prefixlen 0..32 */
+	uint8_t family;
 	uint8_t proto, prefixlen;
 	uint16_t port;                /* host order here */
 	struct in6_addr addr;

@@ -176,3 +176,89 @@ def test_ttl_exceeded_and_unreachable(topo):
     assert "Destination Net Unreachable" in r.stdout, r.stdout + topo.log_tail()
     assert topo.stat("ip4", "FwdDropTtlExceeded") == 1
     assert topo.stat("ip4", "FwdDropNoRoute") >= 1
+
+
+def setkey(topo, *args):
+    return topo.umk("setkey", *args)
+
+
+def tunnel_config(topo):
+    path = os.path.join(topo.tmp, "ipsec.conf")
+    with open(path, "w") as f:
+        f.write("flush;\nspdflush;\n"
+                "add %(U)s %(G)s esp 0x%(so)x -m tunnel -E aes-gcm-16 0x%(ko)s;\n"
+                "add %(G)s %(U)s esp 0x%(si)x -m tunnel -E aes-gcm-16 0x%(ki)s;\n"
+                "spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec "
+                "esp/tunnel/%(U)s-%(G)s/require;\n"
+                "spdadd 10.2.0.0/16 10.1.0.0/16 any -P in ipsec "
+                "esp/tunnel/%(G)s-%(U)s/require;\n"
+                % dict(U=U6, G=G6, so=SPI_OUT, si=SPI_IN, ko=KEY_OUT.hex(), ki=KEY_IN.hex()))
+    setkey(topo, "-f", path)
+    sa_from_u = SecurityAssociation(ESP, spi=SPI_OUT, crypt_algo="AES-GCM", crypt_key=KEY_OUT,
+                                    tunnel_header=IPv6(src=U6, dst=G6))
+    sa_to_u = SecurityAssociation(ESP, spi=SPI_IN, crypt_algo="AES-GCM", crypt_key=KEY_IN,
+                                  tunnel_header=IPv6(src=G6, dst=U6))
+    return sa_from_u, sa_to_u
+
+
+def is_esp_from_u(p):
+    return IPv6 in p and p[IPv6].src == U6 and p[IPv6].nh == 50 and p[ESP].spi == SPI_OUT
+
+
+def test_ipv4_through_ipv6_esp_tunnel(topo):
+    """RFC 4301 tunnel mode, IPv4 inner / IPv6 outer: Linux's ping of 10.2.0.5 leaves
+    umikamed as ESP (next header 4) that scapy decrypts; scapy's encrypted echo reply is
+    decapsulated, checked against the inbound policy and forwarded to Linux."""
+    sa_from_u, sa_to_u = tunnel_config(topo)
+    dp = setkey(topo, "-DP").stdout
+    assert "10.1.0.0/16[any] 10.2.0.0/16[any] any" in dp, dp
+    assert "10.2.0.0/16[any] 10.1.0.0/16[any] any" in dp, dp
+    assert "esp/tunnel/%s-%s/require" % (U6, G6) in dp, dp
+    mark = topo.cap.mark()
+    ping = subprocess.Popen(["ip", "netns", "exec", topo.ns["hostA"], "ping", "-n", "-c", "1",
+                             "-W", "5", "-Q", "0xa0", "-p", "756d696b616d65", "10.2.0.5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        f = topo.cap.wait(is_esp_from_u, since=mark, timeout=5)
+        assert f is not None, topo.cap.summary(since=mark) + topo.log_tail()
+        # nothing of it in the clear on the IPv6 link
+        assert not topo.cap.select(lambda p: IP in p and p[IP].dst == "10.2.0.5" and
+                                   ESP not in p, since=mark)
+        # RFC 4301 5.1.2.1: the outer Traffic Class is the inner TOS (DSCP 40)
+        assert f[IPv6].tc == 0xa0, f[IPv6].tc
+        inner = sa_from_u.decrypt(f[IPv6].copy())
+        assert IP in inner and ICMP in inner, inner.show(dump=True)
+        req = inner[IP]
+        assert (req.src, req.dst, req[ICMP].type) == ("10.1.0.2", "10.2.0.5", 8)
+        assert req.ttl == 63                         # decremented before encapsulation
+        assert b"umikame" in bytes(req[ICMP].payload)
+        rep = IP(src="10.2.0.5", dst="10.1.0.2", ttl=64) / \
+            ICMP(type=0, id=req[ICMP].id, seq=req[ICMP].seq) / req[ICMP].payload
+        topo.cap.send(Ether(src=G_MAC, dst=f[Ether].src) / sa_to_u.encrypt(rep))
+        out, _ = ping.communicate(timeout=10)
+    finally:
+        if ping.poll() is None:
+            ping.kill()
+            ping.wait()
+    assert ping.returncode == 0 and "1 received" in out, out + topo.log_tail()
+    assert topo.stat("ipsec", "transit packets sent into a tunnel (security gateway)") == 1
+
+
+def test_tunnel_inner_outside_policy_and_cleartext(topo):
+    """RFC 4301 5.2 step 4: a tunnel SA carrying an inner source the policy does not name
+    is dropped; the same traffic in the clear under the protect policy is dropped too."""
+    _, sa_to_u = tunnel_config(topo)
+    # learn umikamed's MAC on tap2 from its own traffic (an MLD report or an NS)
+    f = topo.cap.wait(lambda p: IPv6 in p and p[IPv6].src.startswith("fe80"), timeout=5)
+    assert f is not None, topo.cap.summary()
+    umac = f[Ether].src
+    before = topo.stat("ipsec", "dropped: its SA is not the one the policy names (5.2 step 4)")
+    bad = IP(src="10.3.0.7", dst="10.1.0.2") / ICMP(type=8, id=7, seq=1)
+    topo.cap.send(Ether(src=G_MAC, dst=umac) / sa_to_u.encrypt(bad))
+    clear = IP(src="10.2.0.5", dst="10.1.0.2") / ICMP(type=8, id=7, seq=2)
+    pol_before = topo.stat("ipsec", "dropped: inbound policy mismatch (RFC 4301 5.2)")
+    topo.cap.send(Ether(src=G_MAC, dst=umac) / clear)
+    assert wait_for(lambda: topo.stat("ipsec", "dropped: its SA is not the one the policy "
+                                      "names (5.2 step 4)") == before + 1, 5)
+    assert wait_for(lambda: topo.stat("ipsec", "dropped: inbound policy mismatch "
+                                      "(RFC 4301 5.2)") == pol_before + 1, 5)
