@@ -1,7 +1,7 @@
 /*
  * ipsec.h - IPsec for the IPv6 data path (RFC 4301): the Security Policy Database (spd.c),
  * the Security Association Database (sad.c), ESP (esp.c, RFC 4303) and AH (ah.c, RFC 4302)
- * in transport and tunnel (IPv6-in-IPv6) mode, anti-replay windows (replay.c), the crypto
+ * in transport and tunnel (IPv6-in-IPv6, IPv4-in-IPv6: gateway4.c) mode, anti-replay windows (replay.c), the crypto
  * boundary (crypto.c) and PF_KEY v2 (pfkey.c over wire/pfkey.c, RFC 2367 with KAME's SPD
  * extensions). Neighbours: ip6/input.c hands us ESP and AH headers and asks the inbound
  * SPD before delivery; ip6/output.c asks the outbound SPD before emitting the header.
