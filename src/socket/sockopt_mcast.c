@@ -485,6 +485,11 @@ UMK_API int umk_getsourcefilter(struct umk_stack *s, int sd, uint32_t interface,
 	int r = umk_getsockopt(s, sd, IPPROTO_IPV6, MCAST_MSFILTER, gf, &len);
 	if (!r) {
 		uint32_t copied = *numsrc < gf->gf_numsrc ? *numsrc : gf->gf_numsrc;
+		/* only the entries that came back: a remote reply stops at SOCK_CTL_OPT_MAX */
+		size_t got = len > GROUP_FILTER_SIZE(0) ?
+			     (len - GROUP_FILTER_SIZE(0)) / sizeof(*slist) : 0;
+		if (copied > got)
+			copied = (uint32_t)got;
 		*fmode = gf->gf_fmode;
 		*numsrc = gf->gf_numsrc;
 		if (copied)
