@@ -262,3 +262,30 @@ def test_tunnel_inner_outside_policy_and_cleartext(topo):
                                       "names (5.2 step 4)") == before + 1, 5)
     assert wait_for(lambda: topo.stat("ipsec", "dropped: inbound policy mismatch "
                                       "(RFC 4301 5.2)") == pol_before + 1, 5)
+
+
+def test_cli_ipv4_routes_and_addresses(topo):
+    """`umk route add 10.2.0.0/16 via GW dev IF` and `dev` only, shown with family inet;
+    the IPv4 errors of the CLI; umk addr del takes the connected route with it."""
+    topo.umk("route", "add", "10.5.0.0/16", "via", "10.1.0.2", "dev", "tap1")
+    topo.umk("route", "add", "10.6.0.0/24", "dev", "tap1")
+    routes = [r for r in topo.umk_json("route", "show") if r.get("family") == "inet"]
+    by_dst = {r["dst"]: r for r in routes}
+    assert by_dst["10.5.0.0/16"]["gateway"] == "10.1.0.2", routes
+    assert by_dst["10.5.0.0/16"]["proto"] == "static" and by_dst["10.5.0.0/16"]["metric"] == 1024
+    assert by_dst["10.6.0.0/24"]["gateway"] is None and by_dst["10.6.0.0/24"]["ifname"] == "tap1"
+    human = topo.umk("route", "show").stdout
+    assert "10.5.0.0/16 via 10.1.0.2 dev tap1 proto static" in human, human
+    for args, msg in ((("10.7.0.0/33", "dev", "tap1"), "invalid prefix length"),
+                      (("10.7.0.1/16", "dev", "tap1"), "bits set past the prefix length"),
+                      (("10.7.0.0/16", "via", "2001:db8:4::9"), "invalid gateway"),
+                      (("10.7.0.0/16", "via", "10.9.9.9"), "not on a connected link")):
+        r = topo.umk("route", "add", *args, check=False)
+        assert r.returncode != 0 and msg in r.stderr, (args, r.stdout, r.stderr)
+    topo.umk("route", "del", "10.5.0.0/16", "via", "10.1.0.2", "dev", "tap1")
+    assert not [r for r in topo.umk_json("route", "show") if r["dst"] == "10.5.0.0/16"]
+    r = topo.umk("addr", "add", "10.1.0.0/24", "dev", "tap1", check=False)
+    assert r.returncode != 0
+    topo.umk("addr", "del", "10.1.0.1/24", "dev", "tap1")
+    assert not [a for a in topo.umk_json("addr", "show") if a.get("family") == "inet"]
+    assert not [r for r in topo.umk_json("route", "show") if r["dst"] == "10.1.0.0/24"]
