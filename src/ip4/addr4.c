@@ -83,9 +83,17 @@ static void connected_route(struct umk_stack *s, const struct ip4_ifaddr *ia, bo
 		rt6_del(s, &e.dst, e.plen, NULL, ia->ifindex, UMK_RTPROTO_KERNEL);
 }
 
+/* A umk_stack_open() handle has no ip4 state: the management calls are the daemon's. */
+#define NEED_IP4(s)                         \
+	do {                                \
+		if (!(s)->ip4)              \
+			return -EOPNOTSUPP; \
+	} while (0)
+
 int umk_addr4_add(struct umk_stack *s, int ifindex, const struct in_addr *addr,
 		  unsigned prefixlen)
 {
+	NEED_IP4(s);
 	struct umk_if *ifp = if_get(s, ifindex);
 	if (!ifp)
 		return -ENODEV;
@@ -122,6 +130,7 @@ int umk_addr4_add(struct umk_stack *s, int ifindex, const struct in_addr *addr,
 int umk_addr4_del(struct umk_stack *s, int ifindex, const struct in_addr *addr,
 		  unsigned prefixlen)
 {
+	NEED_IP4(s);
 	if (!if_get(s, ifindex))
 		return -ENODEV;
 	uint32_t a = ntohl(addr->s_addr);
@@ -146,6 +155,7 @@ int umk_addr4_del(struct umk_stack *s, int ifindex, const struct in_addr *addr,
 int umk_addr4_list(struct umk_stack *s, int ifindex,
 		   int (*cb)(void *ctx, const struct umk_addr4_info *), void *ctx)
 {
+	NEED_IP4(s);
 	if (ifindex && !if_get(s, ifindex))
 		return -ENODEV;
 	for (struct ip4_ifaddr *ia = s->ip4->addrs; ia; ia = ia->next) {
@@ -163,6 +173,7 @@ int umk_addr4_list(struct umk_stack *s, int ifindex,
 int umk_route4_add(struct umk_stack *s, const struct in_addr *dst, unsigned prefixlen,
 		   const struct in_addr *gateway, int ifindex, uint32_t metric)
 {
+	NEED_IP4(s);
 	if (!dst || prefixlen > 32)
 		return -EINVAL;
 	uint32_t d = ntohl(dst->s_addr), gw = gateway ? ntohl(gateway->s_addr) : 0;
@@ -192,6 +203,7 @@ int umk_route4_add(struct umk_stack *s, const struct in_addr *dst, unsigned pref
 int umk_route4_del(struct umk_stack *s, const struct in_addr *dst, unsigned prefixlen,
 		   const struct in_addr *gateway, int ifindex)
 {
+	NEED_IP4(s);
 	if (!dst || prefixlen > 32)
 		return -EINVAL;
 	struct in6_addr m_dst, m_gw;
