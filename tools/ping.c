@@ -21,6 +21,7 @@
 #include <umikame/socket.h>
 
 #include "umk.h"
+#include "wire/icmp6.h"
 
 /* ---- interface names ---- */
 
@@ -102,35 +103,6 @@ struct ping_state {
 	char dst[INET6_ADDRSTRLEN + CTL_IFNAMSIZ + 1];
 };
 
-/* The payload: a length word then a pattern, so that a reply can be checked (the same as
- * umk_echo_send's, ip6/icmp6.c). */
-static uint8_t echo_pattern(uint32_t i) { return (uint8_t)(0xa5 ^ i ^ (i >> 8)); }
-
-static void echo_fill(uint8_t *p, uint32_t size)
-{
-	for (uint32_t i = 0; i < size; i++)
-		p[i] = echo_pattern(i);
-	if (size >= 4) {
-		p[0] = (uint8_t)(size >> 24);
-		p[1] = (uint8_t)(size >> 16);
-		p[2] = (uint8_t)(size >> 8);
-		p[3] = (uint8_t)size;
-	}
-}
-
-static bool echo_check(const uint8_t *p, uint32_t size)
-{
-	if (size < 4)
-		return true;
-	uint32_t want = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	if (want != size)
-		return false;
-	for (uint32_t i = 4; i < size; i++)
-		if (p[i] != echo_pattern(i))
-			return false;
-	return true;
-}
-
 static const char *unreach_reason(uint8_t code)
 {
 	/* RFC 4443 3.1 codes, in iputils' words */
@@ -197,7 +169,7 @@ static void on_message(struct ping_state *st, const uint8_t *m, size_t len,
 		if (sent <= 0)
 			return; /* not one we are waiting for (an old run of ours) */
 		bool bad = len != ECHO_HLEN + st->p->size ||
-			   !echo_check(m + ECHO_HLEN, (uint32_t)(len - ECHO_HLEN));
+			   !icmp6_echo_payload_ok(m + ECHO_HLEN, (uint32_t)(len - ECHO_HLEN));
 		double ms = (t - sent) * 1000.0;
 		if (!dup) {
 			st->seen[seq] = 1;
@@ -297,7 +269,7 @@ static int send_one(struct ping_state *st, const struct sockaddr_in6 *to, uint16
 	m[5] = (uint8_t)st->ident;
 	m[6] = (uint8_t)(seq >> 8);
 	m[7] = (uint8_t)seq;
-	echo_fill(m + ECHO_HLEN, st->p->size);
+	icmp6_echo_payload_fill(m + ECHO_HLEN, st->p->size);
 	st->sent_at[seq] = now_s();
 	st->seen[seq] = 0;
 	ssize_t r = umk_sendto(st->st, st->sd, m, len, 0, (const struct sockaddr *)to, sizeof(*to));

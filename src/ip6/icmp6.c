@@ -40,38 +40,6 @@ void icmp6_fini(struct umk_stack *s)
 	s->icmp6 = NULL;
 }
 
-/* ---- echo payload: a length word then a pattern, so a reply can be checked ---- */
-
-static uint8_t echo_pattern(uint32_t i) { return (uint8_t)(0xa5 ^ i ^ (i >> 8)); }
-
-static void echo_fill(uint8_t *p, uint32_t size)
-{
-	for (uint32_t i = 0; i < size; i++)
-		p[i] = echo_pattern(i);
-	if (size >= 4) {
-		p[0] = (uint8_t)(size >> 24);
-		p[1] = (uint8_t)(size >> 16);
-		p[2] = (uint8_t)(size >> 8);
-		p[3] = (uint8_t)size;
-	}
-}
-
-static bool echo_check(const uint8_t *p, uint32_t size)
-{
-	uint32_t i = 0;
-	if (size >= 4) {
-		uint32_t sent = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-				(uint32_t)p[2] << 8 | p[3];
-		if (sent != size)
-			return false;
-		i = 4;
-	}
-	for (; i < size; i++)
-		if (p[i] != echo_pattern(i))
-			return false;
-	return true;
-}
-
 /* ---- sending ---- */
 
 int icmp6_send(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_tx *tx)
@@ -241,7 +209,7 @@ static void echo_reply(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *
 
 	icmp6_echo_parse(pkt->data, pkt->len, &e); /* length checked by the table */
 	echo_event(s, rx, ICMP6_ECHO_REPLY, 0, e.ident, e.seq, pkt->len,
-		   !echo_check(e.data, e.data_len));
+		   !icmp6_echo_payload_ok(e.data, e.data_len));
 	pkt_free(s, pkt);
 }
 
@@ -370,7 +338,7 @@ int umk_echo_send(struct umk_stack *s, const struct in6_addr *dst, int zone, int
 		return -ENOBUFS;
 	uint8_t *p = pkt_put(pkt, 8 + size);
 	icmp6_echo_emit(p, ICMP6_ECHO_REQUEST, ident, seq);
-	echo_fill(p + 8, size);
+	icmp6_echo_payload_fill(p + 8, size);
 
 	struct ip6_tx tx;
 	ip6_tx_init(&tx, IPPROTO6_ICMPV6);

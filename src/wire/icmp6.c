@@ -63,3 +63,35 @@ void icmp6_err_emit(uint8_t *p, uint8_t type, uint8_t code, uint32_t param)
 }
 
 void icmp6_set_csum(uint8_t *p, uint16_t csum) { put16(p + ICMP6_OFF_CSUM, csum); }
+
+/* ---- the echo payload (icmp6.h) ---- */
+
+static uint8_t echo_pattern(uint32_t i) { return (uint8_t)(0xa5 ^ i ^ (i >> 8)); }
+
+void icmp6_echo_payload_fill(uint8_t *p, uint32_t size)
+{
+	for (uint32_t i = 0; i < size; i++)
+		p[i] = echo_pattern(i);
+	if (size >= 4) {
+		p[0] = (uint8_t)(size >> 24);
+		p[1] = (uint8_t)(size >> 16);
+		p[2] = (uint8_t)(size >> 8);
+		p[3] = (uint8_t)size;
+	}
+}
+
+bool icmp6_echo_payload_ok(const uint8_t *p, uint32_t size)
+{
+	uint32_t i = 0;
+	if (size >= 4) {
+		uint32_t sent = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+				(uint32_t)p[2] << 8 | p[3];
+		if (sent != size)
+			return false;
+		i = 4;
+	}
+	for (; i < size; i++)
+		if (p[i] != echo_pattern(i))
+			return false;
+	return true;
+}

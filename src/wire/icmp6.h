@@ -72,6 +72,11 @@ struct icmp6_echo {
 int icmp6_echo_parse(const uint8_t *p, size_t len, struct icmp6_echo *e);
 /* Writes the 8-byte echo header (checksum zero) at p. */
 void icmp6_echo_emit(uint8_t *p, uint8_t type, uint16_t ident, uint16_t seq);
+/* The echo payload umk_echo_send and umk ping send, so a reply can be checked: a pattern
+ * of the offset, its first four octets overwritten by the size (big-endian) when it has
+ * room for them. fill writes size octets at p; ok says whether p holds such a payload. */
+void icmp6_echo_payload_fill(uint8_t *p, uint32_t size);
+bool icmp6_echo_payload_ok(const uint8_t *p, uint32_t size);
 
 struct icmp6_err {
 	uint8_t type, code;
