@@ -189,7 +189,7 @@ void ip4_forward(struct umk_stack *s, struct umk_if *in, struct umk_pkt *pkt)
 	}
 	/* RFC 4301 5.1: the outbound SPD before the route: a protect policy sends it into an
 	 * IPv6 tunnel (ipsec/gateway4.c), whatever IPv4 routes say */
-	if (!ipsec_spd_empty(s, IPSEC_DIR_OUT) && ipsec_forward4(s, pkt, &h))
+	if (!ipsec_spd_empty(s, IPSEC_DIR_OUT) && ipsec_forward4(s, in, pkt, &h))
 		return;
 	if (ip4_route_lookup(s, h.dst, &out, &nexthop, &type)) {
 		COUNT(s, IP4_FWD_NO_ROUTE);

@@ -55,6 +55,11 @@ void arp_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt);
 /* Forwards an IPv4 datagram (pkt->data at its header, header already checked) that came in
  * on in (NULL: out of a tunnel): TTL, route, MTU, ARP. Consumes pkt. */
 void ip4_forward(struct umk_stack *s, struct umk_if *in, struct umk_pkt *pkt);
+/* Sends an ICMP error about the datagram in pkt (data at its IPv4 header) that came in on
+ * `in` (may be NULL); applies RFC 1812 4.3.2.7's "never about" rules and the rate limit.
+ * Does not consume pkt. (ip4/input.c; ipsec/gateway4.c uses it for tunnel PMTU.) */
+void icmp4_error(struct umk_stack *s, struct umk_if *in, const struct umk_pkt *pkt,
+		 uint8_t type, uint8_t code, uint16_t mtu);
 /* Sends pkt (data at the IPv4 header) to the on-link nexthop out of ifp through ARP.
  * Consumes pkt. 0 or a negative errno. */
 int arp_output(struct umk_stack *s, struct umk_if *ifp, uint32_t nexthop, struct umk_pkt *pkt);

@@ -40,10 +40,6 @@ struct ip4_state {
 	umk_time_t icmp_refill;
 };
 
-/* ip4/input.c: sends an ICMP error about the datagram in pkt (data at its IPv4 header);
- * applies RFC 1812 4.3.2.7's "never about" rules and the rate limit. Does not consume. */
-void icmp4_error(struct umk_stack *s, struct umk_if *in, const struct umk_pkt *pkt,
-		 uint8_t type, uint8_t code, uint16_t mtu);
 /* ip4/arp.c */
 void arp_if_flush(struct umk_stack *s, int ifindex);
 void arp_fini(struct umk_stack *s);

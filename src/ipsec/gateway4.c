@@ -9,17 +9,24 @@
  *   - ipsec_forward4: the outbound SPD for one we forward: bypass, discard, or one tunnel
  *     request toward the peer gateway (TTL decremented first, as forwarding does);
  *   - ipsec_decap4: an IPv4 inner packet out of a tunnel, with RFC 6040 ECN decapsulation.
- * Called from ip4/input.c and datapath.c:ipsec_decap. Not done: IPv4 outer headers (SA and
- * tunnel endpoints are IPv6), ICMP type/code selectors for ICMPv4, and fragments past the
- * first are matched without ports (only "any port" selectors take them).
+ * A DF datagram too big for an ESP tunnel gets Fragmentation Needed with the room the
+ * tunnel leaves (RFC 4301 8.2.1). Called from ip4/input.c and datapath.c:ipsec_decap. Not
+ * done: IPv4 outer headers (SA and tunnel endpoints are IPv6), ICMP type/code selectors for
+ * ICMPv4, and fragments past the first are matched without ports (only "any port"
+ * selectors take them).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "ip4/ip4.h"
+#include "ip6/ip6.h"
+#include "ip6/route6.h"
 #include "ipsec/ipsec_int.h"
+#include "wire/esp.h"
 #include "wire/ip4.h"
+#include "wire/ip6.h"
 #include "wire/ip6_const.h"
+#include "wire/udp.h"
 
 #define ECN_MASK 0x03
 #define ECN_CE   0x03             /* RFC 3168 5 */
@@ -68,7 +75,28 @@ bool ipsec_input4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr
 	return true;
 }
 
-int ipsec_forward4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr_info *h)
+/* The largest inner datagram an ESP tunnel SA carries without fragmenting the outer IPv6
+ * packet: the outer path MTU less IPv6, (UDP,) ESP header, IV, ICV, and the trailer with
+ * the padding that aligns it. 0 when not known (AH, IPComp, no route to the peer). */
+static uint32_t tunnel_room(struct umk_stack *s, const struct ipsec_sa *sa,
+			    const struct ipsec_req *q)
+{
+	struct rt6_nexthop nh;
+	if (sa->proto != IPPROTO6_ESP || !sa->crypto || rt6_lookup(s, &q->tdst, 0, 0, &nh))
+		return 0;
+	uint32_t mtu = pmtu_get(s, nh.ifp, &q->tdst);
+	uint32_t fixed = IP6_HLEN + ESP_HDR_LEN + ipsec_crypto_iv_len(sa->crypto) +
+			 ipsec_crypto_icv_len(sa->crypto) + (sa->encap_type ? UDP_HLEN : 0);
+	uint32_t block = ipsec_crypto_block(sa->crypto);
+	if (block < 4)
+		block = 4;               /* RFC 4303 2.4: the trailer ends 4-aligned */
+	if (mtu < fixed + block + IP4_MIN_MTU)
+		return 0;
+	return (mtu - fixed) / block * block - ESP_TRAILER_LEN;
+}
+
+int ipsec_forward4(struct umk_stack *s, struct umk_if *in, struct umk_pkt *pkt,
+		   const struct ip4_hdr_info *h)
 {
 	struct ipsec_state *st = s->ipsec;
 	struct ipsec_pktsel ps;
@@ -99,6 +127,17 @@ int ipsec_forward4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hd
 	}
 	if (!sas[0])
 		return 0;                /* KAME "use" and no SA: forwarded as it is */
+	/* RFC 4301 8.2.1 / RFC 1191: a DF datagram the tunnel could only carry fragmented is
+	 * answered with Fragmentation Needed giving what fits; without DF the outer IPv6
+	 * packet is fragmented (RFC 4301 8.1) */
+	uint32_t room = h->df ? tunnel_room(s, sas[0], q) : 0;
+	if (room && h->total_len > room) {
+		COUNT(s, IP4_FWD_NEED_FRAG);
+		icmp4_error(s, in, pkt, ICMP4_DEST_UNREACH, ICMP4_UNREACH_NEEDFRAG,
+			    (uint16_t)(room > UINT16_MAX ? UINT16_MAX : room));
+		pkt_free(s, pkt);
+		return 1;
+	}
 	/* forwarding's TTL decrement happens before the datagram becomes the inner packet
 	 * (RFC 4301 5.1.2.1: the inner header is the forwarded one) */
 	ip4_hdr_dec_ttl(pkt->data, h->hlen);

@@ -284,7 +284,8 @@ struct ip4_hdr_info;
 bool ipsec_input4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr_info *h);
 /* The outbound SPD for a datagram being forwarded: 0 to forward it as it is, 1 when it was
  * tunnelled or dropped (counted). Either way only after its TTL was checked. */
-int ipsec_forward4(struct umk_stack *s, struct umk_pkt *pkt, const struct ip4_hdr_info *h);
+int ipsec_forward4(struct umk_stack *s, struct umk_if *in, struct umk_pkt *pkt,
+		   const struct ip4_hdr_info *h);
 /* RFC 6040 4.2 for an IPv4 inner packet; false when it was dropped. */
 bool ipsec_decap4_ecn(struct umk_stack *s, struct umk_pkt *pkt, uint8_t outer_tclass);
 static inline int ipsec_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,

@@ -48,8 +48,9 @@ static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 struct seen {
 	uint8_t v4[2048];
 	size_t v4_len;
-	int n_v4, n_esp;
+	int n_v4, n_esp, n_frag;
 	uint8_t esp_tclass;
+	size_t esp_max;               /* longest ESP frame */
 };
 static struct seen seen[4];
 
@@ -73,6 +74,10 @@ static void watch(void *ctx, int link, int port, const uint8_t *f, size_t len, u
 	} else if (type == ETH_TYPE_IPV6 && len >= 14 + 40 && f[14 + 6] == 50) {
 		w->n_esp++;
 		w->esp_tclass = (uint8_t)((f[14] & 0x0f) << 4 | f[15] >> 4);
+		if (len > w->esp_max)
+			w->esp_max = len;
+	} else if (type == ETH_TYPE_IPV6 && len >= 14 + 40 && f[14 + 6] == 44) {
+		w->n_frag++;              /* an outer packet fragmented (RFC 8200 4.5) */
 	}
 }
 
@@ -98,20 +103,27 @@ static void arp_hello(int link, const uint8_t mac[6], uint32_t host, uint32_t ro
 	inject(link, BCAST, mac, ETH_TYPE_ARP, b, sizeof(b));
 }
 
-/* An IPv4 echo datagram (tos, ttl, DF) of 32 data bytes into b; returns its length. */
-static size_t echo4(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint8_t tos,
-		    uint8_t ttl, uint16_t seq)
+/* An IPv4 echo datagram (tos, ttl, DF) of `total` bytes into b; returns its length. */
+static size_t echo4_len(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint8_t tos,
+			uint8_t ttl, uint16_t seq, bool df, size_t total)
 {
 	uint8_t *m = b + IP4_HLEN;
-	for (int i = 0; i < 32; i++)
+	size_t data = total - IP4_HLEN - ICMP4_HLEN;
+	for (size_t i = 0; i < data; i++)
 		m[ICMP4_HLEN + i] = (uint8_t)(0x40 + i);
 	struct icmp4_hdr ih = { .type = type, .ident = 0x4242, .seq = seq };
-	icmp4_emit(m, ICMP4_HLEN + 32, &ih);
-	struct ip4_hdr_info h = { .tos = tos, .total_len = IP4_HLEN + ICMP4_HLEN + 32, .id = seq,
-				  .df = true, .ttl = ttl, .proto = IP4_PROTO_ICMP, .src = src,
+	icmp4_emit(m, ICMP4_HLEN + data, &ih);
+	struct ip4_hdr_info h = { .tos = tos, .total_len = (uint16_t)total, .id = seq,
+				  .df = df, .ttl = ttl, .proto = IP4_PROTO_ICMP, .src = src,
 				  .dst = dst };
 	ip4_hdr_emit(b, &h);
 	return h.total_len;
+}
+
+static size_t echo4(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint8_t tos,
+		    uint8_t ttl, uint16_t seq)
+{
+	return echo4_len(b, src, dst, type, tos, ttl, seq, true, IP4_HLEN + ICMP4_HLEN + 32);
 }
 
 /* ---- PF_KEY ---- */
@@ -318,6 +330,47 @@ static void test_inner_outside_policy(void **state)
 	assert_int_equal(g->counters[CNT_IPSEC_DROP_SA_POLICY], 1);
 }
 
+static void test_tunnel_pmtu(void **state)
+{
+	/* AES-GCM over link 2's 1500: IPv6 40 + ESP 8 + IV 8 + ICV 16 leave 1428, of which the
+	 * trailer takes 2 on a 4-byte boundary: 1426 bytes of inner datagram fit */
+	static uint8_t d[2000];
+	size_t n = echo4_len(d, V4("10.1.0.2"), V4("10.2.0.5"), ICMP4_ECHO_REQUEST, 0, 64, 1,
+			     true, 1427);
+	inject(l1, MAC_G0, MAC_HA, ETH_TYPE_IPV4, d, n);
+	sim_run_for(net, 100);
+	assert_int_equal(seen[l2].n_esp, 0);
+	assert_int_equal(seen[l1].n_v4, 1);   /* RFC 4301 8.2.1: Fragmentation Needed to HA */
+	struct ip4_hdr_info h;
+	struct icmp4_hdr ih;
+	assert_int_equal(ip4_hdr_parse(seen[l1].v4, seen[l1].v4_len, &h), 0);
+	assert_int_equal(h.dst, V4("10.1.0.2"));
+	assert_int_equal(icmp4_hdr_parse(seen[l1].v4 + h.hlen, h.total_len - h.hlen, &ih), 0);
+	assert_int_equal(ih.type, ICMP4_DEST_UNREACH);
+	assert_int_equal(ih.code, ICMP4_UNREACH_NEEDFRAG);
+	assert_int_equal(ih.mtu, 1426);
+	/* 1426 fits exactly: one 1500-byte outer packet */
+	memset(seen, 0, sizeof(seen));
+	n = echo4_len(d, V4("10.1.0.2"), V4("10.2.0.5"), ICMP4_ECHO_REQUEST, 0, 64, 2, true,
+		      1426);
+	inject(l1, MAC_G0, MAC_HA, ETH_TYPE_IPV4, d, n);
+	sim_run_for(net, 100);
+	assert_int_equal(seen[l2].n_esp, 1);
+	assert_int_equal(seen[l2].esp_max, 14 + 1500);
+	assert_int_equal(seen[l2].n_frag, 0);
+	assert_int_equal(seen[l3].v4_len, 1426);
+	/* without DF a bigger one goes, its outer packet fragmented and reassembled by P */
+	memset(seen, 0, sizeof(seen));
+	n = echo4_len(d, V4("10.1.0.2"), V4("10.2.0.5"), ICMP4_ECHO_REQUEST, 0, 64, 3, false,
+		      1480);
+	inject(l1, MAC_G0, MAC_HA, ETH_TYPE_IPV4, d, n);
+	sim_run_for(net, 100);
+	assert_true(seen[l2].n_frag >= 2);
+	assert_int_equal(seen[l3].n_v4, 1);
+	assert_int_equal(seen[l3].v4_len, 1480);
+	assert_memory_equal(seen[l3].v4 + IP4_HLEN, d + IP4_HLEN, 1480 - IP4_HLEN);
+}
+
 static void test_ecn_decap(void **state)
 {
 	/* RFC 6040 4.2: outer CE over inner ECT(0) -> inner CE; over Not-ECT -> drop */
@@ -398,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tunnel_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cleartext_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inner_outside_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_pmtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecn_decap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pfkey_refusals, setup, teardown),
 	};
