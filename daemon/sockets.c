@@ -16,6 +16,7 @@ struct sock_peer {
 	struct daemon *d;
 	struct client *c;
 	uint64_t events_dropped;
+	uint8_t reply[CTL_MSG_MAX];  /* every reply is built here: no allocation per request */
 };
 
 static void sock_event(void *ctx, int sd, short revents)
@@ -52,17 +53,11 @@ void sockets_request(struct daemon *d, const struct ctl_msg *m, struct reply_sin
 		p->c = sink->client;
 		*slot = p;
 	}
-	uint8_t *buf = malloc(CTL_MSG_MAX);
-	if (!buf) {
-		reply_error(sink, m->hdr.seq, ENOMEM, NULL);
-		return;
-	}
-	int len = sock_ctl_handle(d->stack, p, sock_event, p, m, buf, CTL_MSG_MAX);
+	int len = sock_ctl_handle(d->stack, p, sock_event, p, m, p->reply, sizeof(p->reply));
 	if (len < 0)
 		reply_error(sink, m->hdr.seq, EMSGSIZE, "reply too large");
-	else if (sink->emit(sink->ctx, buf, (size_t)len))
+	else if (sink->emit(sink->ctx, p->reply, (size_t)len))
 		dlog(d, UMK_LOG_INFO, "socket reply to a full client dropped");
-	free(buf);
 }
 
 void sockets_client_gone(struct daemon *d, struct client *c)
