@@ -115,6 +115,12 @@ static int client_emit(void *ctx, const uint8_t *msg, size_t len)
 		}
 		if (!len)
 			return 0;
+		if (n > 0 && out_append(c, msg, len)) {
+			c->closing = true;   /* half a message went: the stream cannot go on */
+			return -ENOBUFS;
+		}
+		if (n > 0)
+			return 0;
 	}
 	return out_append(c, msg, len);
 }
