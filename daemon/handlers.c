@@ -288,9 +288,30 @@ static int neigh_item(void *ctx, const struct umk_neigh_info *ni)
 	return item_end(w, &b);
 }
 
+/* An ARP entry: the address IPv4-mapped, as addresses and routes travel. */
+static int arp_item(void *ctx, const struct umk_arp_info *ai)
+{
+	struct walk *w = ctx;
+	if (w->ifindex && ai->ifindex != w->ifindex)
+		return 0;
+	struct in6_addr m = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+	memcpy(m.s6_addr + 12, &ai->addr, 4);
+	uint8_t buf[ITEM_MAX];
+	struct ctl_builder b;
+	item_begin(w, &b, buf, CTL_MSG_NEIGH);
+	put_if(w, &b, ai->ifindex);
+	ctl_put(&b, A_ADDR, &m, 16);
+	if (ai->has_lladdr)
+		ctl_put(&b, A_LLADDR, ai->lladdr, 6);
+	ctl_put_u8(&b, A_STATE, ai->state);
+	ctl_put_u8(&b, A_ROUTER, 0);
+	return item_end(w, &b);
+}
+
 static void do_neigh_list(struct walk *w, const struct ctl_req *r)
 {
-	finish_walk(w, umk_neigh_list(w->d->stack, neigh_item, w));
+	int e = umk_neigh_list(w->d->stack, neigh_item, w);
+	finish_walk(w, e ? e : umk_arp_list(w->d->stack, arp_item, w));
 }
 
 static void do_neigh_change(struct walk *w, const struct ctl_req *r)

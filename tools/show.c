@@ -339,7 +339,9 @@ static int neigh_item(void *ctx, const struct ctl_msg *m)
 	uint8_t state = 0, router = 0;
 	if (!ap)
 		return 0;
-	fmt_addr(ap, a);
+	bool v4 = fmt_addr4(ap, a);   /* an ARP entry */
+	if (!v4)
+		fmt_addr(ap, a);
 	if (lp)
 		fmt_mac(lp, mac);
 	ctl_get_u8(m, A_STATE, &state);
@@ -347,6 +349,8 @@ static int neigh_item(void *ctx, const struct ctl_msg *m)
 	if (o->json) {
 		json_begin_object(&o->j, NULL);
 		json_str(&o->j, "ifname", ifname_of(m));
+		if (v4)   /* IPv6 entries keep the shape they always had */
+			json_str(&o->j, "family", "inet");
 		json_str(&o->j, "address", a);
 		json_str(&o->j, "lladdr", lp ? mac : NULL);
 		json_str(&o->j, "state", nud_name(state));

@@ -141,6 +141,17 @@ UMK_API int umk_neigh_list(struct umk_stack *s,
 UMK_API int umk_neigh_add(struct umk_stack *s, int ifindex, const struct in6_addr *addr,
 			  const uint8_t lladdr[6], bool router);
 UMK_API int umk_neigh_del(struct umk_stack *s, int ifindex, const struct in6_addr *addr);
+/* ARP entries (ip4/arp.c): addr in network byte order; state INCOMPLETE, REACHABLE, STALE
+ * (trusted time over, revalidated at next use) or PROBE (being revalidated). */
+struct umk_arp_info {
+	int ifindex;
+	struct in_addr addr;
+	uint8_t lladdr[6];
+	bool has_lladdr;
+	uint8_t state;                /* enum umk_nud_state */
+};
+UMK_API int umk_arp_list(struct umk_stack *s,
+			 int (*cb)(void *ctx, const struct umk_arp_info *), void *ctx);
 /* Removes every non-permanent entry of ifindex (0: all interfaces). */
 UMK_API int umk_neigh_flush(struct umk_stack *s, int ifindex);
 

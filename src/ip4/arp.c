@@ -5,6 +5,7 @@
  * entry (limits.arp_max_queue). Timers after RFC 1122 2.3.2.1: an entry is trusted for
  * arp_timeout ms after a reply; used after that, it is revalidated with unicast requests
  * while still used (arp_max_probes of them, arp_retrans_time apart), then forgotten.
+ * umk_arp_list shows the cache (`umk neigh show`, family inet).
  * Wire format: wire/arp.c. Above: ip4/input.c. Below: link/eth.c.
  */
 #include <errno.h>
@@ -260,3 +261,24 @@ void arp_if_flush(struct umk_stack *s, int ifindex)
 }
 
 void arp_fini(struct umk_stack *s) { arp_if_flush(s, 0); }
+
+int umk_arp_list(struct umk_stack *s, int (*cb)(void *ctx, const struct umk_arp_info *),
+		 void *ctx)
+{
+	static const uint8_t nud[] = { [ARP_INCOMPLETE] = UMK_NUD_INCOMPLETE,
+				       [ARP_REACHABLE] = UMK_NUD_REACHABLE,
+				       [ARP_STALE] = UMK_NUD_STALE, [ARP_PROBE] = UMK_NUD_PROBE };
+	if (!s->ip4)
+		return -EOPNOTSUPP;   /* a umk_stack_open() handle */
+	for (unsigned b = 0; b < ARP_BUCKETS; b++)
+		for (const struct arp_entry *e = s->ip4->arp[b]; e; e = e->next) {
+			struct umk_arp_info ai = { .ifindex = e->ifindex, .state = nud[e->state],
+						   .has_lladdr = e->state != ARP_INCOMPLETE };
+			ai.addr.s_addr = htonl(e->addr);
+			memcpy(ai.lladdr, e->lladdr, 6);
+			int r = cb(ctx, &ai);
+			if (r)
+				return r;
+		}
+	return 0;
+}

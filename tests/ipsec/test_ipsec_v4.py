@@ -153,6 +153,10 @@ def test_linux_pings_umikamed(topo):
     assert topo.stat("icmp4", "OutEchoReps") == 3
     # umikamed learned Linux from its request (RFC 826 merge) and answered without asking
     assert topo.stat("arp", "EntriesCreated") == 1
+    mac = json.loads(nsx(topo.ns["hostA"], "ip", "-j", "link", "show", "tap1").stdout)[0]
+    neigh = [n for n in topo.umk_json("neigh", "show") if n.get("family") == "inet"]
+    assert neigh == [{"ifname": "tap1", "family": "inet", "address": "10.1.0.2",
+                      "lladdr": mac["address"], "state": "REACHABLE", "router": False}], neigh
     # addresses: IPv4 entries say their family; IPv6 entries keep their old shape
     addrs = topo.umk_json("addr", "show")
     v4 = [a for a in addrs if a.get("family") == "inet"]

@@ -186,6 +186,33 @@ static void test_revalidate(void **state)
 	assert_memory_equal(e.dst, MACA, 6);
 }
 
+static int arp_cb(void *ctx, const struct umk_arp_info *ai)
+{
+	struct umk_arp_info *out = ctx;
+	out[out[0].ifindex ? 1 : 0] = *ai;
+	return 0;
+}
+
+static void test_list(void **state)
+{
+	send_through(1);
+	ih_input(I.if1, BCAST, MACA, ETH_TYPE_ARP, linux_req, sizeof(linux_req));
+	struct umk_arp_info got[2];
+	memset(got, 0, sizeof(got));
+	assert_int_equal(umk_arp_list(I.s, arp_cb, got), 0);
+	/* 198.51.100.9 being resolved on tap2, 192.0.2.2 learned on tap1 (either order) */
+	struct umk_arp_info *inc = got[0].state == UMK_NUD_INCOMPLETE ? &got[0] : &got[1];
+	struct umk_arp_info *ok = inc == &got[0] ? &got[1] : &got[0];
+	assert_int_equal(inc->state, UMK_NUD_INCOMPLETE);
+	assert_false(inc->has_lladdr);
+	assert_int_equal(inc->ifindex, I.if2);
+	assert_int_equal(ntohl(inc->addr.s_addr), V4("198.51.100.9"));
+	assert_int_equal(ok->state, UMK_NUD_REACHABLE);
+	assert_true(ok->has_lladdr);
+	assert_memory_equal(ok->lladdr, MACA, 6);
+	assert_int_equal(ntohl(ok->addr.s_addr), V4("192.0.2.2"));
+}
+
 static void test_cache_limit(void **state)
 {
 	I.s->limits.arp_max_entries = 2;
@@ -211,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolution_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revalidate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
