@@ -17,7 +17,8 @@
 # Both ends of every pair run the same program, bench/bench_tcp.c (kernel sockets, or the
 # umikame remote API with -s). Usage: bench/tcp_run.sh [BUILD_DIR] [MB] [REPS] [N]
 # (defaults: build, 100, 3, 2000); UMK_TCP_SECTIONS="bulk latency strace callgrind" picks
-# sections. Everything it makes is removed on exit.
+# sections; UMK_TCP_CGOUT=FILE keeps callgrind's output. Everything else it makes is removed
+# on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -195,6 +196,7 @@ if want callgrind && command -v valgrind >/dev/null; then
 	stop_umikamed
 	ir=$(grep -hE '^(summary|totals):' "$TMP"/cg.out* | awk '{s += $2} END {print s}')
 	segs=$((s1 - s0))
+	[ -n "${UMK_TCP_CGOUT:-}" ] && cp "$(ls "$TMP"/cg.out* | head -1)" "$UMK_TCP_CGOUT"   # kept for callgrind_annotate
 	echo "  umikamed instructions: $ir over $segs segments in: $((ir / segs)) per segment (includes its ACKs, the TAP reads and the remote API's delivery; throughput under callgrind: $r MB/s)"
 	if command -v callgrind_annotate >/dev/null; then
 		echo "  top functions (self cost):"
