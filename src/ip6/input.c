@@ -432,6 +432,14 @@ void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		COUNT(s, IP6_IN_ADDR_ERRORS);
 		goto drop;
 	}
+	if (IN6_IS_ADDR_V4MAPPED(&h.src) || IN6_IS_ADDR_V4MAPPED(&h.dst)) {
+		/* RFC 4291 2.5.5.2 / RFC 5156 2.2: ::ffff:0:0/96 names IPv4 nodes to the dual-
+		 * stack API and never appears on the wire. Here it also keys IPv4 routes in the
+		 * one FIB (ip4/), which an IPv6 packet must not reach. */
+		COUNT(s, IP6_DROP_V4MAPPED);
+		COUNT(s, IP6_IN_ADDR_ERRORS);
+		goto drop;
+	}
 	rx.src = h.src;
 	rx.dst = h.dst;
 	rx.hlim = h.hlim;
