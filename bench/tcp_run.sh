@@ -17,7 +17,8 @@
 # Both ends of every pair run the same program, bench/bench_tcp.c (kernel sockets, or the
 # umikame remote API with -s). Usage: bench/tcp_run.sh [BUILD_DIR] [MB] [REPS] [N]
 # (defaults: build, 100, 3, 2000); UMK_TCP_SECTIONS="bulk latency strace callgrind" picks
-# sections; UMK_TCP_CGOUT=FILE keeps callgrind's output. Everything else it makes is removed
+# sections; UMK_TCP_CGOUT=FILE keeps callgrind's output, UMK_TCP_CG_SEND=1 profiles umikamed
+# sending instead (the figure is then per segment received, i.e. per ACK). Everything else it makes is removed
 # on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -189,7 +190,11 @@ if want callgrind && command -v valgrind >/dev/null; then
 	s0=$(insegs)
 	MB0=$MB; MB=$SMB
 	callgrind_control -i on "$UPID" >/dev/null 2>&1 || true
-	r=$(xfer "${US[@]}" -- "${NU[@]}" 2001:db8:d::2)
+	if [ "${UMK_TCP_CG_SEND:-}" = 1 ]; then   # the other way: umikamed sends to Linux
+		r=$(xfer "${NU[@]}" -- "${US[@]}" 2001:db8:d::1)
+	else
+		r=$(xfer "${US[@]}" -- "${NU[@]}" 2001:db8:d::2)
+	fi
 	callgrind_control -i off "$UPID" >/dev/null 2>&1 || true
 	MB=$MB0
 	s1=$(insegs)
