@@ -17,6 +17,7 @@
  * hex or "quoted" strings. '#' starts a comment, ';' ends a statement. Everything is
  * checked here (algorithms, key lengths, prefixes) so a file is refused before any of it
  * reaches the daemon. Tables, not ladders: statements, algorithms, protocols, options.
+ * The SPD statements are in setkey_spd.c; what the two files share, in setkey_int.h.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -28,34 +29,11 @@
 #include <string.h>
 
 #include "ctl/setkey.h"
+#include "ctl/setkey_int.h"
 #include "wire/pfkey.h"
 #include "wire/udpencap.h"
 
-#define MAX_TOKENS 64
-#define TOKEN_MAX  512
-
-struct token {
-	const char *p;           /* into the text */
-	size_t len;
-	int line;
-	bool quoted;
-};
-
-struct parser {
-	const char *name;
-	char *err;
-	size_t errlen;
-	struct token tok[MAX_TOKENS];
-	int ntok, pos;
-	int line;                /* of the statement's first token */
-	bool esp_udp;            /* the last protocol parsed was esp-udp */
-	uint32_t seq;
-	struct setkey_cmd cmd;   /* being built */
-};
-
-static int fail(struct parser *ps, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct parser *ps, int line, const char *fmt, ...)
+int sk_fail(struct parser *ps, int line, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -68,32 +46,32 @@ static int fail(struct parser *ps, int line, const char *fmt, ...)
 
 /* ---- tokens ---- */
 
-static bool at_end(const struct parser *ps) { return ps->pos >= ps->ntok; }
+bool sk_at_end(const struct parser *ps) { return ps->pos >= ps->ntok; }
 
-static const struct token *peek(const struct parser *ps)
+const struct token *sk_peek(const struct parser *ps)
 {
-	return at_end(ps) ? NULL : &ps->tok[ps->pos];
+	return sk_at_end(ps) ? NULL : &ps->tok[ps->pos];
 }
 
-static bool tok_is(const struct token *t, const char *word)
+bool sk_tok_is(const struct token *t, const char *word)
 {
 	return t && !t->quoted && strlen(word) == t->len && !memcmp(t->p, word, t->len);
 }
 
-static int cur_line(const struct parser *ps)
+int sk_cur_line(const struct parser *ps)
 {
-	return at_end(ps) ? (ps->ntok ? ps->tok[ps->ntok - 1].line : ps->line) :
+	return sk_at_end(ps) ? (ps->ntok ? ps->tok[ps->ntok - 1].line : ps->line) :
 			    ps->tok[ps->pos].line;
 }
 
 /* The next word as a C string in buf; -1 (with the error) when there is none. */
-static int next_word(struct parser *ps, char *buf, size_t cap, const char *what)
+int sk_next_word(struct parser *ps, char *buf, size_t cap, const char *what)
 {
-	const struct token *t = peek(ps);
+	const struct token *t = sk_peek(ps);
 	if (!t)
-		return fail(ps, cur_line(ps), "missing %s before ';'", what);
+		return sk_fail(ps, sk_cur_line(ps), "missing %s before ';'", what);
 	if (t->len >= cap)
-		return fail(ps, t->line, "%s too long", what);
+		return sk_fail(ps, t->line, "%s too long", what);
 	memcpy(buf, t->p, t->len);
 	buf[t->len] = 0;
 	ps->pos++;
@@ -102,7 +80,7 @@ static int next_word(struct parser *ps, char *buf, size_t cap, const char *what)
 
 /* ---- numbers, addresses ---- */
 
-static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
+bool sk_parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
 	if (!isdigit((unsigned char)s[0]))
@@ -116,25 +94,25 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 }
 
 /* An IPv6 address, numeric: setkey -n (we resolve no names). */
-static int parse_in6(struct parser *ps, int line, const char *s, struct in6_addr *a)
+int sk_parse_in6(struct parser *ps, int line, const char *s, struct in6_addr *a)
 {
 	struct in_addr a4;
 	if (strchr(s, '%'))
-		return fail(ps, line, "\"%s\": zones are not supported in SAs and policies", s);
+		return sk_fail(ps, line, "\"%s\": zones are not supported in SAs and policies", s);
 	if (inet_pton(AF_INET6, s, a) == 1)
 		return 0;
 	if (inet_pton(AF_INET, s, &a4) == 1)
-		return fail(ps, line, "\"%s\": IPv4 is not supported as an SA or tunnel "
+		return sk_fail(ps, line, "\"%s\": IPv4 is not supported as an SA or tunnel "
 			    "endpoint (IPv4 travels inside IPv6 tunnels: policy ranges only)", s);
-	return fail(ps, line, "\"%s\": not a numeric IPv6 address", s);
+	return sk_fail(ps, line, "\"%s\": not a numeric IPv6 address", s);
 }
 
 /* ADDR, ADDR[PORT], and for ranges ADDR/PLEN[PORT] and [any]. */
-static int parse_addr(struct parser *ps, bool range, struct pfkey_address *a, const char *what)
+int sk_parse_addr(struct parser *ps, bool range, struct pfkey_address *a, const char *what)
 {
 	char buf[TOKEN_MAX];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), what))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), what))
 		return -1;
 	memset(a, 0, sizeof(*a));
 	a->prefixlen = 128;
@@ -142,13 +120,13 @@ static int parse_addr(struct parser *ps, bool range, struct pfkey_address *a, co
 	if (br) {
 		size_t n = strlen(br);
 		if (n < 3 || br[n - 1] != ']')
-			return fail(ps, line, "\"%s\": bad [port]", buf);
+			return sk_fail(ps, line, "\"%s\": bad [port]", buf);
 		br[n - 1] = 0;
 		uint64_t port;
 		if (strcmp(br + 1, "any") == 0)
 			port = 0;
-		else if (!parse_u64(br + 1, 65535, &port))
-			return fail(ps, line, "\"%s\": bad port", br + 1);
+		else if (!sk_parse_u64(br + 1, 65535, &port))
+			return sk_fail(ps, line, "\"%s\": bad port", br + 1);
 		a->port = (uint16_t)port;
 		*br = 0;
 	}
@@ -156,9 +134,9 @@ static int parse_addr(struct parser *ps, bool range, struct pfkey_address *a, co
 	uint64_t plen = 128;
 	if (sl) {
 		if (!range)
-			return fail(ps, line, "\"%s\": an SA address takes no prefix length", buf);
-		if (!parse_u64(sl + 1, 128, &plen))
-			return fail(ps, line, "\"%s\": bad prefix length", sl + 1);
+			return sk_fail(ps, line, "\"%s\": an SA address takes no prefix length", buf);
+		if (!sk_parse_u64(sl + 1, 128, &plen))
+			return sk_fail(ps, line, "\"%s\": bad prefix length", sl + 1);
 		a->prefixlen = (uint8_t)plen;
 		*sl = 0;
 	}
@@ -167,14 +145,14 @@ static int parse_addr(struct parser *ps, bool range, struct pfkey_address *a, co
 		/* an IPv4 selector (a security gateway's IPv4 networks over an IPv6 tunnel):
 		 * a sockaddr_in in PF_KEY, held IPv4-mapped here */
 		if (sl && plen > 32)
-			return fail(ps, line, "\"%s\": bad IPv4 prefix length", sl + 1);
+			return sk_fail(ps, line, "\"%s\": bad IPv4 prefix length", sl + 1);
 		a->family = AF_INET;
 		a->prefixlen = sl ? (uint8_t)plen : 32;
 		a->addr.s6_addr[10] = a->addr.s6_addr[11] = 0xff;
 		memcpy(a->addr.s6_addr + 12, &a4, 4);
 		return 0;
 	}
-	return parse_in6(ps, line, buf, &a->addr);
+	return sk_parse_in6(ps, line, buf, &a->addr);
 }
 
 /* ---- protocols and algorithms ---- */
@@ -197,19 +175,19 @@ static const struct satype_row {
 static int parse_satype(struct parser *ps, uint8_t *satype)
 {
 	char buf[32];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "protocol"))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), "protocol"))
 		return -1;
 	for (size_t i = 0; i < sizeof(satypes) / sizeof(satypes[0]); i++) {
 		if (strcmp(satypes[i].name, buf) != 0)
 			continue;
 		if (!satypes[i].satype)
-			return fail(ps, line, "%s: %s", buf, satypes[i].why);
+			return sk_fail(ps, line, "%s: %s", buf, satypes[i].why);
 		*satype = satypes[i].satype;
 		ps->esp_udp = satypes[i].udp;
 		return 0;
 	}
-	return fail(ps, line, "unknown protocol \"%s\"", buf);
+	return sk_fail(ps, line, "unknown protocol \"%s\"", buf);
 }
 
 /* Key lengths in bits; a 0-terminated list. */
@@ -274,29 +252,29 @@ static int hexval(int c)
 /* A key: 0x hex digits or a "quoted string"; its bytes into key, length in *len. */
 static int parse_key(struct parser *ps, uint8_t *key, size_t cap, size_t *len)
 {
-	const struct token *t = peek(ps);
+	const struct token *t = sk_peek(ps);
 	if (!t)
-		return fail(ps, cur_line(ps), "missing key before ';'");
+		return sk_fail(ps, sk_cur_line(ps), "missing key before ';'");
 	ps->pos++;
 	if (t->quoted) {
 		if (t->len > cap)
-			return fail(ps, t->line, "key too long");
+			return sk_fail(ps, t->line, "key too long");
 		memcpy(key, t->p, t->len);
 		*len = t->len;
 		return 0;
 	}
 	if (t->len < 3 || t->p[0] != '0' || (t->p[1] != 'x' && t->p[1] != 'X'))
-		return fail(ps, t->line, "a key is 0x followed by hex digits, or a \"string\"");
+		return sk_fail(ps, t->line, "a key is 0x followed by hex digits, or a \"string\"");
 	size_t digits = t->len - 2;
 	if (digits % 2)
-		return fail(ps, t->line, "key has an odd number of hex digits");
+		return sk_fail(ps, t->line, "key has an odd number of hex digits");
 	if (digits / 2 > cap)
-		return fail(ps, t->line, "key too long");
+		return sk_fail(ps, t->line, "key too long");
 	for (size_t i = 0; i < digits / 2; i++) {
 		int hi = hexval((unsigned char)t->p[2 + 2 * i]);
 		int lo = hexval((unsigned char)t->p[3 + 2 * i]);
 		if (hi < 0 || lo < 0)
-			return fail(ps, t->line, "key has a character that is not a hex digit");
+			return sk_fail(ps, t->line, "key has a character that is not a hex digit");
 		key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = digits / 2;
@@ -308,15 +286,15 @@ static int parse_alg_key(struct parser *ps, const struct alg_row *t, size_t n, c
 			 uint8_t *id, uint8_t *key, size_t cap, size_t *keylen)
 {
 	char name[64];
-	int line = cur_line(ps);
-	if (next_word(ps, name, sizeof(name), what))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, name, sizeof(name), what))
 		return -1;
 	const struct alg_row *a = find_alg(t, n, name);
 	if (!a)
-		return fail(ps, line, "unknown %s \"%s\"", what, name);
+		return sk_fail(ps, line, "unknown %s \"%s\"", what, name);
 	if (!a->id)
-		return fail(ps, line, "%s: %s", name, a->why);
-	line = cur_line(ps);
+		return sk_fail(ps, line, "%s: %s", name, a->why);
+	line = sk_cur_line(ps);
 	if (parse_key(ps, key, cap, keylen))
 		return -1;
 	bool ok = false;
@@ -327,7 +305,7 @@ static int parse_alg_key(struct parser *ps, const struct alg_row *t, size_t n, c
 		for (int i = 0; i < 4 && (i == 0 || a->bits[i]); i++)
 			snprintf(lens + strlen(lens), sizeof(lens) - strlen(lens), "%s%u",
 				 i ? "/" : "", a->bits[i]);
-		return fail(ps, line, "%s takes a key of %s bits, not %zu", name, lens,
+		return sk_fail(ps, line, "%s takes a key of %s bits, not %zu", name, lens,
 			    *keylen * 8);
 	}
 	*id = a->id;
@@ -336,7 +314,7 @@ static int parse_alg_key(struct parser *ps, const struct alg_row *t, size_t n, c
 
 /* ---- building ---- */
 
-static void begin(struct parser *ps, struct pfkey_buf *b, uint8_t type, uint8_t satype)
+void sk_begin(struct parser *ps, struct pfkey_buf *b, uint8_t type, uint8_t satype)
 {
 	struct pfkey_base h = { .type = type, .satype = satype, .seq = ++ps->seq };
 	memset(&ps->cmd, 0, sizeof(ps->cmd));
@@ -348,29 +326,29 @@ static void begin(struct parser *ps, struct pfkey_buf *b, uint8_t type, uint8_t 
 	pfkey_emit_base(b, &h);
 }
 
-static int finish(struct parser *ps, struct pfkey_buf *b)
+int sk_finish(struct parser *ps, struct pfkey_buf *b)
 {
-	if (!at_end(ps)) {
-		const struct token *t = peek(ps);
-		return fail(ps, t->line, "unexpected \"%.*s\"", (int)(t->len > 64 ? 64 : t->len),
+	if (!sk_at_end(ps)) {
+		const struct token *t = sk_peek(ps);
+		return sk_fail(ps, t->line, "unexpected \"%.*s\"", (int)(t->len > 64 ? 64 : t->len),
 			    t->p);
 	}
 	int n = pfkey_finish(b);
 	if (n < 0)
-		return fail(ps, ps->line, "statement too long");
+		return sk_fail(ps, ps->line, "statement too long");
 	ps->cmd.len = (size_t)n;
 	return 0;
 }
 
 /* -4/-6/-n before the addresses: numeric IPv6 is all we take anyway. */
-static int skip_af_options(struct parser *ps)
+int sk_skip_af_options(struct parser *ps)
 {
-	while (!at_end(ps) && peek(ps)->p[0] == '-' && !peek(ps)->quoted) {
-		const struct token *t = peek(ps);
-		if (tok_is(t, "-6") || tok_is(t, "-n") || tok_is(t, "-6n") || tok_is(t, "-n6"))
+	while (!sk_at_end(ps) && sk_peek(ps)->p[0] == '-' && !sk_peek(ps)->quoted) {
+		const struct token *t = sk_peek(ps);
+		if (sk_tok_is(t, "-6") || sk_tok_is(t, "-n") || sk_tok_is(t, "-6n") || sk_tok_is(t, "-n6"))
 			ps->pos++;
-		else if (tok_is(t, "-4") || tok_is(t, "-4n") || tok_is(t, "-n4"))
-			return fail(ps, t->line, "-4: IPv4 is not supported");
+		else if (sk_tok_is(t, "-4") || sk_tok_is(t, "-4n") || sk_tok_is(t, "-n4"))
+			return sk_fail(ps, t->line, "-4: IPv4 is not supported");
 		else
 			break;
 	}
@@ -381,22 +359,22 @@ static int parse_spi(struct parser *ps, uint8_t satype, uint32_t *spi)
 {
 	char buf[32];
 	uint64_t v;
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "SPI"))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), "SPI"))
 		return -1;
-	if (!parse_u64(buf, UINT32_MAX, &v))
-		return fail(ps, line, "\"%s\": an SPI is a decimal or 0x hex number", buf);
+	if (!sk_parse_u64(buf, UINT32_MAX, &v))
+		return sk_fail(ps, line, "\"%s\": an SPI is a decimal or 0x hex number", buf);
 	if (satype == SADB_X_SATYPE_IPCOMP) {
 		/* RFC 3173 3.3: a 16-bit CPI; 1-63 well-known, 64-255 reserved */
 		if (v == 0 || v > 0xffff || (v > 63 && v < 256))
-			return fail(ps, line, "CPI %s: 1-63 (well-known) or 256-65535 (RFC 3173 "
+			return sk_fail(ps, line, "CPI %s: 1-63 (well-known) or 256-65535 (RFC 3173 "
 					      "3.3)", buf);
 		*spi = (uint32_t)v;
 		return 0;
 	}
 	/* RFC 4303 2.1: 1-255 are reserved by IANA, 0 is never sent */
 	if (v < 256)
-		return fail(ps, line, "SPI %s is reserved (RFC 4303 2.1: 0-255)", buf);
+		return sk_fail(ps, line, "SPI %s is reserved (RFC 4303 2.1: 0-255)", buf);
 	*spi = (uint32_t)v;
 	return 0;
 }
@@ -405,7 +383,7 @@ static const struct { const char *name; uint8_t mode; } modes[] = {
 	{ "any", 0 }, { "transport", 1 }, { "tunnel", 2 },
 };
 
-static int mode_of(const char *s)
+int sk_mode_of(const char *s)
 {
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(modes[i].name, s) == 0)
@@ -427,24 +405,24 @@ struct sa_opts {
 static int opt_mode(struct parser *ps, struct sa_opts *o)
 {
 	char buf[32];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "mode"))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), "mode"))
 		return -1;
-	int m = mode_of(buf);
+	int m = sk_mode_of(buf);
 	if (m < 0)
-		return fail(ps, line, "unknown mode \"%s\" (transport, tunnel or any)", buf);
+		return sk_fail(ps, line, "unknown mode \"%s\" (transport, tunnel or any)", buf);
 	o->sa2.mode = (uint8_t)m;
 	return 0;
 }
 
-static int opt_number(struct parser *ps, uint64_t max, uint64_t *v, const char *what)
+int sk_opt_number(struct parser *ps, uint64_t max, uint64_t *v, const char *what)
 {
 	char buf[32];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), what))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), what))
 		return -1;
-	if (!parse_u64(buf, max, v))
-		return fail(ps, line, "\"%s\": bad %s", buf, what);
+	if (!sk_parse_u64(buf, max, v))
+		return sk_fail(ps, line, "\"%s\": bad %s", buf, what);
 	return 0;
 }
 
@@ -457,7 +435,7 @@ static int opt_replay(struct parser *ps, struct sa_opts *o)
 	/* setkey(8): the window in bytes of bitmap (8 packets a byte), carried in the 8-bit
 	 * sadb_sa_replay; a larger one goes in packets in FreeBSD's SADB_X_EXT_SA_REPLAY, up
 	 * to the SAD's 65536 packets */
-	if (opt_number(ps, SETKEY_REPLAY_MAX_BYTES, &v, "replay window size (bytes)"))
+	if (sk_opt_number(ps, SETKEY_REPLAY_MAX_BYTES, &v, "replay window size (bytes)"))
 		return -1;
 	o->sa.replay = (uint8_t)(v > 255 ? 255 : v);
 	o->replay_packets = v > 255 ? (uint32_t)v * 8 : 0;
@@ -467,7 +445,7 @@ static int opt_replay(struct parser *ps, struct sa_opts *o)
 static int opt_reqid(struct parser *ps, struct sa_opts *o)
 {
 	uint64_t v;
-	if (opt_number(ps, UINT32_MAX, &v, "reqid"))
+	if (sk_opt_number(ps, UINT32_MAX, &v, "reqid"))
 		return -1;
 	o->sa2.reqid = (uint32_t)v;
 	return 0;
@@ -475,26 +453,26 @@ static int opt_reqid(struct parser *ps, struct sa_opts *o)
 
 static int opt_lh(struct parser *ps, struct sa_opts *o)
 {
-	return opt_number(ps, UINT64_MAX, &o->hard.addtime, "hard lifetime");
+	return sk_opt_number(ps, UINT64_MAX, &o->hard.addtime, "hard lifetime");
 }
 static int opt_ls(struct parser *ps, struct sa_opts *o)
 {
-	return opt_number(ps, UINT64_MAX, &o->soft.addtime, "soft lifetime");
+	return sk_opt_number(ps, UINT64_MAX, &o->soft.addtime, "soft lifetime");
 }
 static int opt_bh(struct parser *ps, struct sa_opts *o)
 {
-	return opt_number(ps, UINT64_MAX, &o->hard.bytes, "hard byte lifetime");
+	return sk_opt_number(ps, UINT64_MAX, &o->hard.bytes, "hard byte lifetime");
 }
 static int opt_bs(struct parser *ps, struct sa_opts *o)
 {
-	return opt_number(ps, UINT64_MAX, &o->soft.bytes, "soft byte lifetime");
+	return sk_opt_number(ps, UINT64_MAX, &o->soft.bytes, "soft byte lifetime");
 }
 
 static int opt_e(struct parser *ps, struct sa_opts *o)
 {
-	int line = cur_line(ps);
+	int line = sk_cur_line(ps);
 	if (o->has_e)
-		return fail(ps, line, "-E given twice");
+		return sk_fail(ps, line, "-E given twice");
 	o->has_e = true;
 	return parse_alg_key(ps, ealgs, sizeof(ealgs) / sizeof(ealgs[0]), "encryption algorithm",
 			     &o->sa.encrypt, o->ekey, sizeof(o->ekey), &o->ekeylen);
@@ -502,9 +480,9 @@ static int opt_e(struct parser *ps, struct sa_opts *o)
 
 static int opt_a(struct parser *ps, struct sa_opts *o)
 {
-	int line = cur_line(ps);
+	int line = sk_cur_line(ps);
 	if (o->has_a)
-		return fail(ps, line, "-A given twice");
+		return sk_fail(ps, line, "-A given twice");
 	o->has_a = true;
 	return parse_alg_key(ps, aalgs, sizeof(aalgs) / sizeof(aalgs[0]),
 			     "authentication algorithm", &o->sa.auth, o->akey, sizeof(o->akey),
@@ -515,14 +493,14 @@ static int opt_a(struct parser *ps, struct sa_opts *o)
 static int opt_c(struct parser *ps, struct sa_opts *o)
 {
 	char name[32];
-	int line = cur_line(ps);
+	int line = sk_cur_line(ps);
 	if (o->has_c)
-		return fail(ps, line, "-C given twice");
+		return sk_fail(ps, line, "-C given twice");
 	o->has_c = true;
-	if (next_word(ps, name, sizeof(name), "compression algorithm"))
+	if (sk_next_word(ps, name, sizeof(name), "compression algorithm"))
 		return -1;
 	if (strcmp(name, "deflate") != 0)
-		return fail(ps, line, "compression algorithm \"%s\": only deflate (RFC 2394)", name);
+		return sk_fail(ps, line, "compression algorithm \"%s\": only deflate (RFC 2394)", name);
 	o->sa.encrypt = SADB_X_CALG_DEFLATE;
 	return 0;
 }
@@ -533,11 +511,11 @@ static int opt_c(struct parser *ps, struct sa_opts *o)
 static int opt_flag(struct parser *ps, struct sa_opts *o)
 {
 	char buf[32];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "-f option"))
+	int line = sk_cur_line(ps);
+	if (sk_next_word(ps, buf, sizeof(buf), "-f option"))
 		return -1;
 	if (strcmp(buf, "esn") != 0)
-		return fail(ps, line, "-f padding/sequence options are not supported (-f esn is)");
+		return sk_fail(ps, line, "-f padding/sequence options are not supported (-f esn is)");
 	o->sa.flags |= SADB_X_SAFLAGS_ESN;
 	return 0;
 }
@@ -564,49 +542,49 @@ static const struct opt_row {
 
 static int parse_sa_opts(struct parser *ps, uint8_t satype, struct sa_opts *o)
 {
-	while (!at_end(ps)) {
-		const struct token *t = peek(ps);
+	while (!sk_at_end(ps)) {
+		const struct token *t = sk_peek(ps);
 		const struct opt_row *row = NULL;
 		for (size_t i = 0; i < sizeof(sa_opt_rows) / sizeof(sa_opt_rows[0]); i++)
-			if (tok_is(t, sa_opt_rows[i].name))
+			if (sk_tok_is(t, sa_opt_rows[i].name))
 				row = &sa_opt_rows[i];
 		if (!row)
-			return fail(ps, t->line, "unknown option \"%.*s\"",
+			return sk_fail(ps, t->line, "unknown option \"%.*s\"",
 				    (int)(t->len > 64 ? 64 : t->len), t->p);
 		if (!row->parse)
-			return fail(ps, t->line, "%s", row->why);
+			return sk_fail(ps, t->line, "%s", row->why);
 		ps->pos++;
 		if (row->parse(ps, o))
 			return -1;
 	}
 	int line = ps->line;
 	if (o->has_c != (satype == SADB_X_SATYPE_IPCOMP))
-		return fail(ps, line, o->has_c ? "only ipcomp takes a compression algorithm (-C)" :
+		return sk_fail(ps, line, o->has_c ? "only ipcomp takes a compression algorithm (-C)" :
 						  "ipcomp needs a compression algorithm (-C)");
 	if (satype == SADB_X_SATYPE_IPCOMP) {
 		if (o->has_e || o->has_a)
-			return fail(ps, line, "ipcomp takes no -E or -A (RFC 3173: no keys)");
+			return sk_fail(ps, line, "ipcomp takes no -E or -A (RFC 3173: no keys)");
 	} else if (satype == SADB_SATYPE_AH) {
 		if (o->has_e)
-			return fail(ps, line, "ah takes no encryption algorithm (-E)");
+			return sk_fail(ps, line, "ah takes no encryption algorithm (-E)");
 		if (!o->has_a)
-			return fail(ps, line, "ah needs an authentication algorithm (-A)");
+			return sk_fail(ps, line, "ah needs an authentication algorithm (-A)");
 	} else {
 		bool aead = o->sa.encrypt == SADB_X_EALG_AES_GCM_ICV16 ||
 			    o->sa.encrypt == SADB_X_EALG_NULL_AES_GMAC ||
 			    o->sa.encrypt == SADB_X_EALG_CHACHA20POLY1305;
 		if (!o->has_e)
-			return fail(ps, line, "esp needs an encryption algorithm (-E)");
+			return sk_fail(ps, line, "esp needs an encryption algorithm (-E)");
 		if (aead && o->has_a)
-			return fail(ps, line, "a combined-mode algorithm takes no -A (RFC 4303 3.2.3)");
+			return sk_fail(ps, line, "a combined-mode algorithm takes no -A (RFC 4303 3.2.3)");
 		if (!aead && !o->has_a)
-			return fail(ps, line, "esp without integrity: add -A (RFC 8221: ENCR without "
+			return sk_fail(ps, line, "esp without integrity: add -A (RFC 8221: ENCR without "
 					      "integrity MUST NOT)");
 	}
 	if (o->soft.addtime && o->hard.addtime && o->soft.addtime > o->hard.addtime)
-		return fail(ps, line, "soft lifetime longer than the hard one");
+		return sk_fail(ps, line, "soft lifetime longer than the hard one");
 	if (o->soft.bytes && o->hard.bytes && o->soft.bytes > o->hard.bytes)
-		return fail(ps, line, "soft byte lifetime above the hard one");
+		return sk_fail(ps, line, "soft byte lifetime above the hard one");
 	return 0;
 }
 
@@ -615,8 +593,8 @@ static int parse_sa_opts(struct parser *ps, uint8_t satype, struct sa_opts *o)
 static int parse_sa_head(struct parser *ps, struct pfkey_address *src, struct pfkey_address *dst,
 			 uint8_t *satype)
 {
-	if (skip_af_options(ps) || parse_addr(ps, false, src, "source address") ||
-	    parse_addr(ps, false, dst, "destination address") || parse_satype(ps, satype))
+	if (sk_skip_af_options(ps) || sk_parse_addr(ps, false, src, "source address") ||
+	    sk_parse_addr(ps, false, dst, "destination address") || parse_satype(ps, satype))
 		return -1;
 	src->proto = dst->proto = IPSEC_ULPROTO_ANY;
 	return 0;
@@ -638,7 +616,7 @@ static int st_add(struct parser *ps, uint8_t type)
 		goto out;
 	bool udp = ps->esp_udp;
 	o.sa.spi = spi;
-	begin(ps, &b, type, satype);
+	sk_begin(ps, &b, type, satype);
 	pfkey_emit_sa(&b, &o.sa);
 	if (o.hard.addtime || o.hard.bytes)
 		pfkey_emit_lifetime(&b, SADB_EXT_LIFETIME_HARD, &o.hard);
@@ -660,7 +638,7 @@ static int st_add(struct parser *ps, uint8_t type)
 					.dport = dst.port ? dst.port : UDPENCAP_PORT };
 		pfkey_emit_natt(&b, &n, NULL);
 	}
-	r = finish(ps, &b);
+	r = sk_finish(ps, &b);
 out:
 	explicit_bzero(&o, sizeof(o));
 	return r;
@@ -677,14 +655,14 @@ static int st_get_delete(struct parser *ps, uint8_t type)
 	uint32_t spi;
 	if (parse_sa_head(ps, &src, &dst, &satype) || parse_spi(ps, satype, &spi))
 		return -1;
-	begin(ps, &b, type, satype);
+	sk_begin(ps, &b, type, satype);
 	struct pfkey_sa sa = { .spi = spi };
 	pfkey_emit_sa(&b, &sa);
 	pfkey_emit_address(&b, SADB_EXT_ADDRESS_SRC, &src);
 	pfkey_emit_address(&b, SADB_EXT_ADDRESS_DST, &dst);
 	if (type == SADB_GET)
 		ps->cmd.kind = SETKEY_PRINT_SA;
-	return finish(ps, &b);
+	return sk_finish(ps, &b);
 }
 
 static int st_get(struct parser *ps) { return st_get_delete(ps, SADB_GET); }
@@ -698,267 +676,28 @@ static int st_deleteall(struct parser *ps)
 	if (parse_sa_head(ps, &src, &dst, &satype))
 		return -1;
 	/* PF_KEY has no "delete all": dump the type, then delete what matches */
-	begin(ps, &b, SADB_DUMP, satype);
+	sk_begin(ps, &b, SADB_DUMP, satype);
 	ps->cmd.kind = SETKEY_DELETEALL;
 	ps->cmd.src = src.addr;
 	ps->cmd.dst = dst.addr;
-	return finish(ps, &b);
+	return sk_finish(ps, &b);
 }
 
 static int st_flush_dump(struct parser *ps, uint8_t type)
 {
 	struct pfkey_buf b;
 	uint8_t satype = SADB_SATYPE_UNSPEC;
-	if (!at_end(ps) && parse_satype(ps, &satype))
+	if (!sk_at_end(ps) && parse_satype(ps, &satype))
 		return -1;
-	begin(ps, &b, type, satype);
+	sk_begin(ps, &b, type, satype);
 	if (type == SADB_DUMP)
 		ps->cmd.kind = SETKEY_PRINT_SA;
-	return finish(ps, &b);
+	return sk_finish(ps, &b);
 }
 
 static int st_flush(struct parser *ps) { return st_flush_dump(ps, SADB_FLUSH); }
 static int st_dump(struct parser *ps) { return st_flush_dump(ps, SADB_DUMP); }
 
-static int st_spd_simple(struct parser *ps, uint8_t type)
-{
-	struct pfkey_buf b;
-	begin(ps, &b, type, SADB_SATYPE_UNSPEC);
-	if (type == SADB_X_SPDDUMP)
-		ps->cmd.kind = SETKEY_PRINT_SP;
-	return finish(ps, &b);
-}
-
-static int st_spdflush(struct parser *ps) { return st_spd_simple(ps, SADB_X_SPDFLUSH); }
-static int st_spddump(struct parser *ps) { return st_spd_simple(ps, SADB_X_SPDDUMP); }
-
-static const struct { const char *name; uint8_t proto; } ulprotos[] = {
-	{ "any", IPSEC_ULPROTO_ANY }, { "icmp6", 58 }, { "ipv6-icmp", 58 }, { "tcp", 6 },
-	{ "udp", 17 }, { "sctp", 132 }, { "udplite", 136 }, { "dccp", 33 }, { "gre", 47 },
-	{ "ip4", 4 }, { "ipv4", 4 }, { "ipencap", 4 }, { "ipv6", 41 }, { "esp", 50 },
-	{ "ah", 51 }, { "ipcomp", 108 }, { "ospf", 89 }, { "pim", 103 }, { "mh", 135 },
-	{ "ipv6-mh", 135 }, { "icmp", 1 },
-};
-
-/* UPPERSPEC, with "icmp6 TYPE[,CODE]": type and code travel as the ports (KAME). */
-static int parse_upperspec(struct parser *ps, struct pfkey_address *src,
-			   struct pfkey_address *dst)
-{
-	char buf[32];
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "upper-layer protocol"))
-		return -1;
-	uint64_t v;
-	int proto = -1;
-	for (size_t i = 0; i < sizeof(ulprotos) / sizeof(ulprotos[0]); i++)
-		if (strcmp(ulprotos[i].name, buf) == 0)
-			proto = ulprotos[i].proto;
-	if (proto < 0 && parse_u64(buf, 255, &v))
-		proto = (int)v;
-	if (proto < 0)
-		return fail(ps, line, "unknown upper-layer protocol \"%s\"", buf);
-	src->proto = dst->proto = (uint8_t)proto;
-	const struct token *t = peek(ps);
-	if (proto == 58 && t && !t->quoted && isdigit((unsigned char)t->p[0])) {
-		char tc[32], *comma;
-		uint64_t type, code = 0;
-		line = t->line;
-		next_word(ps, tc, sizeof(tc), "ICMPv6 type");
-		comma = strchr(tc, ',');
-		if (comma)
-			*comma = 0;
-		if (!parse_u64(tc, 255, &type) || (comma && !parse_u64(comma + 1, 255, &code)))
-			return fail(ps, line, "ICMPv6 TYPE,CODE expected, not \"%s\"", tc);
-		if (src->port || dst->port)
-			return fail(ps, line, "icmp6 selectors take no ports");
-		src->port = (uint16_t)type;
-		dst->port = (uint16_t)code;
-	} else if (proto == 58 && (src->port || dst->port)) {
-		return fail(ps, line, "icmp6 selectors take no ports; give \"icmp6 TYPE,CODE\"");
-	}
-	if ((src->port || dst->port) && proto != 6 && proto != 17 && proto != 132 &&
-	    proto != 136 && proto != 33 && proto != 58)
-		return fail(ps, line, "ports need tcp, udp, sctp, udplite or dccp, not \"%s\"", buf);
-	return 0;
-}
-
-static int parse_dir(struct parser *ps, struct pfkey_policy *pol)
-{
-	char buf[16];
-	if (tok_is(peek(ps), "-P"))
-		ps->pos++;
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "direction (in or out)"))
-		return -1;
-	if (strcmp(buf, "in") == 0)
-		pol->dir = IPSEC_DIR_INBOUND;
-	else if (strcmp(buf, "out") == 0)
-		pol->dir = IPSEC_DIR_OUTBOUND;
-	else if (strcmp(buf, "fwd") == 0)
-		return fail(ps, line, "fwd policies are not supported (a host has in and out)");
-	else
-		return fail(ps, line, "unknown direction \"%s\" (in or out)", buf);
-	return 0;
-}
-
-static const struct { const char *name; uint8_t level; } levels[] = {
-	{ "default", IPSEC_LEVEL_DEFAULT }, { "use", IPSEC_LEVEL_USE },
-	{ "require", IPSEC_LEVEL_REQUIRE }, { "unique", IPSEC_LEVEL_UNIQUE },
-};
-
-/* PROTO/MODE/[SRC-DST]/[LEVEL[:REQID]] (ipsec_set_policy(3)). */
-static int parse_request(struct parser *ps, const struct token *t, struct pfkey_ipsecreq *q)
-{
-	char buf[TOKEN_MAX], *part[4] = { 0 };
-	int n = 0;
-	if (t->len >= sizeof(buf))
-		return fail(ps, t->line, "request too long");
-	memcpy(buf, t->p, t->len);
-	buf[t->len] = 0;
-	for (char *s = buf, *slash; n < 4; n++) {
-		part[n] = s;
-		if (!(slash = strchr(s, '/'))) {
-			n++;
-			break;
-		}
-		*slash = 0;
-		s = slash + 1;
-		if (n == 3)
-			return fail(ps, t->line, "\"%.*s\": too many '/'", (int)t->len, t->p);
-	}
-	if (n < 2)
-		return fail(ps, t->line, "\"%s\": a request is PROTO/MODE/SRC-DST/LEVEL", part[0]);
-	memset(q, 0, sizeof(*q));
-	if (strcmp(part[0], "esp") == 0)
-		q->proto = IPPROTO_ESP;
-	else if (strcmp(part[0], "ah") == 0)
-		q->proto = IPPROTO_AH;
-	else if (strcmp(part[0], "ipcomp") == 0)
-		q->proto = PFKEY_IPPROTO_IPCOMP;
-	else
-		return fail(ps, t->line, "unknown request protocol \"%s\"", part[0]);
-	int m = mode_of(part[1]);
-	if (m <= 0)
-		return fail(ps, t->line, "request mode is transport or tunnel, not \"%s\"", part[1]);
-	q->mode = (uint8_t)m;
-	if (q->proto == PFKEY_IPPROTO_IPCOMP && m == 2)
-		return fail(ps, t->line, "ipcomp/tunnel is not supported (what does not compress "
-				      "would go as bare IPv6-in-IPv6); use ipcomp/transport "
-				      "inside esp/tunnel");
-	if (part[2] && part[2][0]) {
-		/* addresses contain ':' but never '-' */
-		char *dash = strchr(part[2], '-');
-		if (!dash)
-			return fail(ps, t->line, "\"%s\": tunnel endpoints are SRC-DST", part[2]);
-		*dash = 0;
-		if (parse_in6(ps, t->line, part[2], &q->src.addr) ||
-		    parse_in6(ps, t->line, dash + 1, &q->dst.addr))
-			return -1;
-		q->src.prefixlen = q->dst.prefixlen = 128;
-		q->tunnel_addrs = true;
-	}
-	if (q->mode == 2 && !q->tunnel_addrs)
-		return fail(ps, t->line, "a tunnel request needs its endpoints, SRC-DST");
-	if (q->mode == 1 && q->tunnel_addrs)
-		return fail(ps, t->line, "a transport request takes no endpoints");
-	q->level = IPSEC_LEVEL_DEFAULT;
-	if (part[3] && part[3][0]) {
-		char *colon = strchr(part[3], ':');
-		if (colon)
-			*colon = 0;
-		int found = -1;
-		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-			if (strcmp(levels[i].name, part[3]) == 0)
-				found = levels[i].level;
-		if (found < 0)
-			return fail(ps, t->line, "unknown level \"%s\"", part[3]);
-		q->level = (uint8_t)found;
-		if (colon) {
-			uint64_t id;
-			if (found != IPSEC_LEVEL_UNIQUE)
-				return fail(ps, t->line, "only unique takes an id");
-			/* KAME: ids above 0x3fff are the kernel's own */
-			if (!parse_u64(colon + 1, 0x3fff, &id) || id == 0)
-				return fail(ps, t->line, "\"%s\": unique id is 1-16383", colon + 1);
-			q->reqid = (uint32_t)id;
-		}
-	}
-	return 0;
-}
-
-static int parse_policy(struct parser *ps, struct pfkey_policy *pol)
-{
-	char buf[16];
-	if (tok_is(peek(ps), "prio") || tok_is(peek(ps), "priority")) {
-		uint64_t v;
-		ps->pos++;
-		if (opt_number(ps, UINT32_MAX, &v, "priority"))
-			return -1;
-		pol->priority = (uint32_t)v;
-	}
-	int line = cur_line(ps);
-	if (next_word(ps, buf, sizeof(buf), "policy (discard, none, ipsec)"))
-		return -1;
-	if (strcmp(buf, "discard") == 0)
-		pol->type = IPSEC_POLICY_DISCARD;
-	else if (strcmp(buf, "none") == 0)
-		pol->type = IPSEC_POLICY_NONE;
-	else if (strcmp(buf, "bypass") == 0)
-		pol->type = IPSEC_POLICY_BYPASS;
-	else if (strcmp(buf, "entrust") == 0)
-		return fail(ps, line, "entrust: there is no system-wide policy to defer to");
-	else if (strcmp(buf, "ipsec") == 0)
-		pol->type = IPSEC_POLICY_IPSEC;
-	else
-		return fail(ps, line, "unknown policy \"%s\"", buf);
-	while (!at_end(ps)) {
-		const struct token *t = peek(ps);
-		if (pol->type != IPSEC_POLICY_IPSEC)
-			return fail(ps, t->line, "only ipsec policies take requests");
-		if (pol->n_req == 2)
-			return fail(ps, t->line, "at most two requests (ah and esp) per policy");
-		ps->pos++;
-		if (parse_request(ps, t, &pol->req[pol->n_req]))
-			return -1;
-		pol->n_req++;
-	}
-	if (pol->type == IPSEC_POLICY_IPSEC && !pol->n_req)
-		return fail(ps, line, "ipsec needs at least one request, e.g. esp/transport//require");
-	return 0;
-}
-
-static int st_spd(struct parser *ps, uint8_t type)
-{
-	struct pfkey_address src, dst;
-	struct pfkey_policy pol;
-	struct pfkey_buf b;
-	memset(&pol, 0, sizeof(pol));
-	if (skip_af_options(ps) || parse_addr(ps, true, &src, "source range") ||
-	    parse_addr(ps, true, &dst, "destination range") ||
-	    parse_upperspec(ps, &src, &dst) || parse_dir(ps, &pol))
-		return -1;
-	if (src.family != dst.family)
-		return fail(ps, cur_line(ps), "%s", "source and destination ranges of one "
-			    "policy must be of one address family");
-	/* spddelete: setkey also takes the policy after the direction; the selector and
-	 * direction alone name what to delete */
-	if ((type != SADB_X_SPDDELETE || !at_end(ps)) && parse_policy(ps, &pol))
-		return -1;
-	if (type == SADB_X_SPDDELETE) {
-		uint8_t dir = pol.dir;
-		memset(&pol, 0, sizeof(pol));
-		pol.dir = dir;
-	}
-	begin(ps, &b, type, SADB_SATYPE_UNSPEC);
-	pfkey_emit_address(&b, SADB_EXT_ADDRESS_SRC, &src);
-	pfkey_emit_address(&b, SADB_EXT_ADDRESS_DST, &dst);
-	pfkey_emit_policy(&b, &pol);
-	return finish(ps, &b);
-}
-
-static int st_spdadd(struct parser *ps) { return st_spd(ps, SADB_X_SPDADD); }
-static int st_spdupdate(struct parser *ps) { return st_spd(ps, SADB_X_SPDUPDATE); }
-static int st_spddelete(struct parser *ps) { return st_spd(ps, SADB_X_SPDDELETE); }
 
 static const struct st_row {
 	const char *name;
@@ -971,11 +710,11 @@ static const struct st_row {
 	{ "deleteall", st_deleteall },
 	{ "flush", st_flush },
 	{ "dump", st_dump },
-	{ "spdadd", st_spdadd },
-	{ "spdupdate", st_spdupdate },
-	{ "spddelete", st_spddelete },
-	{ "spdflush", st_spdflush },
-	{ "spddump", st_spddump },
+	{ "spdadd", sk_st_spdadd },
+	{ "spdupdate", sk_st_spdupdate },
+	{ "spddelete", sk_st_spddelete },
+	{ "spdflush", sk_st_spdflush },
+	{ "spddump", sk_st_spddump },
 };
 
 static int statement(struct parser *ps, struct setkey_prog *prog)
@@ -984,7 +723,7 @@ static int statement(struct parser *ps, struct setkey_prog *prog)
 	ps->pos = 1;
 	ps->line = t->line;
 	for (size_t i = 0; i < sizeof(st_rows) / sizeof(st_rows[0]); i++) {
-		if (!tok_is(t, st_rows[i].name))
+		if (!sk_tok_is(t, st_rows[i].name))
 			continue;
 		if (st_rows[i].parse(ps))
 			return -1;
@@ -992,7 +731,7 @@ static int statement(struct parser *ps, struct setkey_prog *prog)
 			size_t cap = prog->cap ? prog->cap * 2 : 16;
 			struct setkey_cmd *c = malloc(cap * sizeof(*c));
 			if (!c)
-				return fail(ps, ps->line, "out of memory");
+				return sk_fail(ps, ps->line, "out of memory");
 			if (prog->n) {
 				memcpy(c, prog->cmds, prog->n * sizeof(*c));
 				explicit_bzero(prog->cmds, prog->n * sizeof(*c));
@@ -1005,7 +744,7 @@ static int statement(struct parser *ps, struct setkey_prog *prog)
 		explicit_bzero(&ps->cmd, sizeof(ps->cmd));
 		return 0;
 	}
-	return fail(ps, t->line, "unknown command \"%.*s\"", (int)(t->len > 64 ? 64 : t->len),
+	return sk_fail(ps, t->line, "unknown command \"%.*s\"", (int)(t->len > 64 ? 64 : t->len),
 		    t->p);
 }
 
@@ -1042,7 +781,7 @@ int setkey_parse(const char *text, size_t len, const char *name, struct setkey_p
 			while (i < len && text[i] != '\n')
 				i++;
 		} else if (c == '\0') {
-			r = fail(ps, line, "NUL byte in the text");
+			r = sk_fail(ps, line, "NUL byte in the text");
 		} else if (c == ';') {
 			i++;
 			if (ps->ntok)
@@ -1055,7 +794,7 @@ int setkey_parse(const char *text, size_t len, const char *name, struct setkey_p
 				while (j < len && text[j] != '"' && text[j] != '\n')
 					j++;
 				if (j == len || text[j] != '"') {
-					r = fail(ps, line, "unterminated \"string\"");
+					r = sk_fail(ps, line, "unterminated \"string\"");
 					break;
 				}
 				t.p = text + i;
@@ -1072,15 +811,15 @@ int setkey_parse(const char *text, size_t len, const char *name, struct setkey_p
 				i = j;
 			}
 			if (t.len >= TOKEN_MAX)
-				r = fail(ps, line, "word too long");
+				r = sk_fail(ps, line, "word too long");
 			else if (ps->ntok == MAX_TOKENS)
-				r = fail(ps, line, "statement too long (missing ';'?)");
+				r = sk_fail(ps, line, "statement too long (missing ';'?)");
 			else
 				ps->tok[ps->ntok++] = t;
 		}
 	}
 	if (!r && ps->ntok)
-		r = fail(ps, ps->tok[ps->ntok - 1].line, "missing ';' at the end");
+		r = sk_fail(ps, ps->tok[ps->ntok - 1].line, "missing ';' at the end");
 	if (r)
 		drop_from(prog, first);
 	explicit_bzero(ps, sizeof(*ps));
