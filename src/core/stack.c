@@ -146,7 +146,7 @@ struct umk_if *if_get(struct umk_stack *s, int ifindex)
 
 struct umk_if *if_by_name(struct umk_stack *s, const char *name)
 {
-	for (int i = 1; i <= UMK_MAX_IFS; i++)
+	for (int i = 1; i <= s->if_high; i++)
 		if (s->ifs[i] && strcmp(s->ifs[i]->name, name) == 0)
 			return s->ifs[i];
 	return NULL;
@@ -156,7 +156,8 @@ struct umk_if *if_first(struct umk_stack *s) { return if_next(s, NULL); }
 
 struct umk_if *if_next(struct umk_stack *s, struct umk_if *ifp)
 {
-	for (int i = ifp ? ifp->index + 1 : 1; i <= UMK_MAX_IFS; i++)
+	/* every packet sent looks for its destination among our addresses (output.c) */
+	for (int i = ifp ? ifp->index + 1 : 1; i <= s->if_high; i++)
 		if (s->ifs[i])
 			return s->ifs[i];
 	return NULL;
@@ -189,6 +190,8 @@ int umk_if_add(struct umk_stack *s, const struct umk_if_params *p)
 	ip6_ifconf_defaults(&ifp->conf, p->mtu);
 	s->ifs[idx] = ifp;
 	s->n_ifs++;
+	if (idx > s->if_high)
+		s->if_high = idx;
 	ip6_if_attach(s, ifp);
 	nd6_if_attach(s, ifp);
 	mld_if_attach(s, ifp);

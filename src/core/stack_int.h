@@ -55,6 +55,7 @@ struct umk_stack {
 
 	struct umk_if *ifs[UMK_MAX_IFS + 1]; /* by ifindex; [0] unused */
 	int n_ifs;
+	int if_high;                         /* the highest ifindex in use: walks stop there */
 
 	/* packets we sent to ourselves, delivered after the current entry point returns */
 	struct umk_pkt *loop_head, *loop_tail;
