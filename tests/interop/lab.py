@@ -69,12 +69,31 @@ _counter = itertools.count(1)
 
 
 def sh(cmd, check=True, timeout=30, **kw):
-    """Runs a command (list), returns CompletedProcess with text output."""
+    """Runs a command (list; numbers are turned into strings), returns CompletedProcess
+    with text output."""
+    cmd = [str(c) for c in cmd]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
     if check and r.returncode != 0:
         raise AssertionError("command failed (rc=%d): %s\nstdout: %s\nstderr: %s" %
                              (r.returncode, " ".join(cmd), r.stdout[-2000:], r.stderr[-2000:]))
     return r
+
+
+def nsx(ns, *cmd, check=True, timeout=30):
+    """sh() inside network namespace ns."""
+    return sh(["ip", "netns", "exec", ns] + list(cmd), check=check, timeout=timeout)
+
+
+def wait_for(fn, timeout=20.0, step=0.2):
+    """Calls fn until it returns something true (returned) or timeout seconds pass (then
+    fn's last answer)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
-from lab import Capture, sh  # noqa: E402
+from lab import Capture, nsx, sh, wait_for  # noqa: E402
 
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.layers.inet import IP, ICMP  # noqa: E402
@@ -49,18 +49,6 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(UMIKAMED
                                 reason="needs root and a built umikamed")
 
 
-def nsx(ns, *cmd, check=True, timeout=30):
-    return sh(["ip", "netns", "exec", ns] + list(cmd), check=check, timeout=timeout)
-
-
-def wait_for(fn, timeout=10.0, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 class Topo:

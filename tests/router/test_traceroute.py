@@ -20,10 +20,14 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+from lab import nsx, sh, wait_for  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("UMK_BUILD", "build"))
@@ -36,26 +40,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(UMIKAMED
 ROUTER, HOST, FAR = "2001:db8:1::1", "2001:db8:2::2", "2001:db8:3::1"
 
 
-def sh(cmd, check=True, timeout=30):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError("failed (%d): %s\n%s%s" % (r.returncode, " ".join(map(str, cmd)),
-                                                         r.stdout, r.stderr))
-    return r
 
-
-def nsx(ns, *cmd, check=True, timeout=30):
-    return sh(["ip", "netns", "exec", ns] + list(cmd), check=check, timeout=timeout)
-
-
-def wait_for(fn, timeout=20.0, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 class Topo:
