@@ -9,100 +9,7 @@
  *      2001:db8::a/64                                                2001:db8::b/64
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/tcp.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include <umikame/mgmt.h>
-#include <umikame/socket.h>
-#include "sim.h"
-
-static struct sim_net *net;
-static struct umk_stack *a, *b;
-static int ia, ib, link0, port_a;
-
-static struct sockaddr_in6 SA(const char *addr, uint16_t port)
-{
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-	inet_pton(AF_INET6, addr, &s.sin6_addr);
-	return s;
-}
-
-static void two_stacks(uint64_t seed)
-{
-	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa }, mb[6] = { 2, 0, 0, 0, 0, 0xb };
-	net = sim_net_new(seed);
-	link0 = sim_link_new(net, 1, 0.0);
-	a = sim_stack_new(net, NULL);
-	b = sim_stack_new(net, NULL);
-	ia = sim_attach(net, link0, a, "eth0", ma, 1500, &port_a);
-	ib = sim_attach(net, link0, b, "eth0", mb, 1500, NULL);
-	umk_if_up(a, ia);
-	umk_if_up(b, ib);
-	struct in6_addr ga, gb;
-	inet_pton(AF_INET6, "2001:db8::a", &ga);
-	inet_pton(AF_INET6, "2001:db8::b", &gb);
-	assert_int_equal(umk_addr_add(a, ia, &ga, 64), 0);
-	assert_int_equal(umk_addr_add(b, ib, &gb, 64), 0);
-	sim_run_for(net, 5000); /* DAD */
-}
-
-struct cfind {
-	const char *name;
-	uint64_t value;
-	bool found;
-};
-
-static int cfind_cb(void *ctx, const char *group, const char *name, uint64_t value)
-{
-	struct cfind *f = ctx;
-	if (!strcmp(group, "tcp") && !strcmp(name, f->name)) {
-		f->value = value;
-		f->found = true;
-	}
-	return 0;
-}
-
-static uint64_t counter(struct umk_stack *s, const char *name)
-{
-	struct cfind f = { .name = name };
-	umk_stats_list(s, cfind_cb, &f);
-	if (!f.found)
-		fail_msg("no tcp counter %s", name);
-	return f.value;
-}
-
-/* A listens on port 80, B connects; returns the accepted (on A) and connected (on B). */
-static void connect_pair(int *sa_out, int *sb_out, int *listener)
-{
-	int l = umk_socket(a, AF_INET6, SOCK_STREAM, 0);
-	assert_true(l >= 0);
-	struct sockaddr_in6 any = SA("::", 80), to = SA("2001:db8::a", 80);
-	assert_int_equal(umk_bind(a, l, (struct sockaddr *)&any, sizeof(any)), 0);
-	assert_int_equal(umk_listen(a, l, 8), 0);
-	int c = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
-	assert_int_equal(umk_connect(b, c, (struct sockaddr *)&to, sizeof(to)), -1);
-	assert_int_equal(errno, EINPROGRESS);
-	int sa = -1;
-	for (int i = 0; i < 5000 && sa < 0; i++) {
-		sim_run_for(net, 1);
-		sa = umk_accept(a, l, NULL, NULL);
-	}
-	assert_true(sa >= 0);
-	struct umk_pollfd p = { .sd = c, .events = POLLOUT };
-	assert_int_equal(umk_poll(b, &p, 1, 0), 1);
-	assert_true(p.revents & POLLOUT);
-	*sa_out = sa;
-	*sb_out = c;
-	*listener = l;
-}
+#include "sim_tcp_util.h"
 
 static void fill(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -145,7 +52,7 @@ static uint64_t transfer(struct umk_stack *ss, int sd, struct umk_stack *rs, int
 static void test_handshake_and_options(void **state)
 {
 	(void)state;
-	two_stacks(1);
+	two_stacks_cfg(1, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	struct sockaddr_in6 peer;
@@ -171,7 +78,7 @@ static void test_handshake_and_options(void **state)
 
 static void bulk(double loss, const char *cc, size_t n, uint64_t seed)
 {
-	two_stacks(seed);
+	two_stacks_cfg(seed, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	if (cc) {
@@ -223,7 +130,7 @@ static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno",
  * bounds fail all but the last two. */
 static uint64_t loss_run(double loss, size_t n, uint64_t seed, uint64_t *rtos)
 {
-	two_stacks(seed);
+	two_stacks_cfg(seed, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	sim_link_set_loss(net, link0, loss);
@@ -277,7 +184,7 @@ static uint64_t nd6_counter(struct umk_stack *s, const char *name)
 static void test_nud_hint(void **state)
 {
 	(void)state;
-	two_stacks(12);
+	two_stacks_cfg(12, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	sim_run_for(net, 100);
@@ -298,7 +205,7 @@ static void test_nud_hint(void **state)
 static void test_refused(void **state)
 {
 	(void)state;
-	two_stacks(6);
+	two_stacks_cfg(6, NULL);
 	int c = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
 	struct sockaddr_in6 to = SA("2001:db8::a", 81);
 	umk_connect(b, c, (struct sockaddr *)&to, sizeof(to));
@@ -319,7 +226,7 @@ static void test_refused(void **state)
 static void test_abort_rst(void **state)
 {
 	(void)state;
-	two_stacks(7);
+	two_stacks_cfg(7, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -339,7 +246,7 @@ static void test_abort_rst(void **state)
 static void test_zero_window(void **state)
 {
 	(void)state;
-	two_stacks(8);
+	two_stacks_cfg(8, NULL);
 	int small = 4096;
 	int l = umk_socket(a, AF_INET6, SOCK_STREAM, 0);
 	umk_setsockopt(a, l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -374,7 +281,7 @@ static void test_zero_window(void **state)
 static void test_keepalive(void **state)
 {
 	(void)state;
-	two_stacks(9);
+	two_stacks_cfg(9, NULL);
 	int sa, sb, l, one = 1, idle = 10, intvl = 2, cnt = 3;
 	connect_pair(&sa, &sb, &l);
 	umk_setsockopt(b, sb, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
@@ -399,7 +306,7 @@ static void test_keepalive(void **state)
 static void test_time_wait(void **state)
 {
 	(void)state;
-	two_stacks(10);
+	two_stacks_cfg(10, NULL);
 	int sa, sb, l;
 	connect_pair(&sa, &sb, &l);
 	umk_close(b, sb);           /* B: FIN_WAIT_1 -> FIN_WAIT_2 */
@@ -420,7 +327,7 @@ static void test_time_wait(void **state)
 static void test_simultaneous(void **state)
 {
 	(void)state;
-	two_stacks(11);
+	two_stacks_cfg(11, NULL);
 	int x = umk_socket(a, AF_INET6, SOCK_STREAM, 0), y = umk_socket(b, AF_INET6, SOCK_STREAM, 0);
 	struct sockaddr_in6 la = SA("2001:db8::a", 5000), lb = SA("2001:db8::b", 6000);
 	assert_int_equal(umk_bind(a, x, (struct sockaddr *)&la, sizeof(la)), 0);

@@ -106,7 +106,8 @@ static inline uint64_t counter(struct umk_stack *s, const char *name)
 	return f.value;
 }
 
-/* A listens on port 80 (backlog 8), B connects. */
+/* A listens on port 80 (backlog 8), B connects; returns the accepted (on A, after which
+ * B is writable) and the connected (on B) socket, and the listener. */
 static inline void connect_pair(int *sa_out, int *sb_out, int *listener)
 {
 	int l = umk_socket(a, AF_INET6, SOCK_STREAM, 0);
@@ -123,6 +124,9 @@ static inline void connect_pair(int *sa_out, int *sb_out, int *listener)
 		sa = umk_accept(a, l, NULL, NULL);
 	}
 	assert_true(sa >= 0);
+	struct umk_pollfd p = { .sd = c, .events = POLLOUT };
+	assert_int_equal(umk_poll(b, &p, 1, 0), 1);
+	assert_true(p.revents & POLLOUT);
 	*sa_out = sa;
 	*sb_out = c;
 	*listener = l;
