@@ -17,9 +17,13 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tcp_peer import LINUX_SINK, LINUX_SOURCE, check_ss, payload  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("UMK_BUILD", "build"))
@@ -70,59 +74,6 @@ def lab(tmp_path_factory):
         subprocess.run(["ip", "netns", "del", NS], capture_output=True)
         if os.path.exists(SOCK):
             os.unlink(SOCK)
-
-
-def payload(dirpath, mb):
-    p = os.path.join(str(dirpath), "payload-%d" % mb)
-    if not os.path.exists(p):
-        with open(p, "wb") as f:
-            for _ in range(mb):
-                f.write(os.urandom(1 << 20))
-    with open(p, "rb") as f:
-        return p, hashlib.sha256(f.read()).hexdigest()
-
-
-LINUX_SINK = r"""
-import hashlib, socket, subprocess, sys
-s = socket.socket(socket.AF_INET6)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1]))); s.listen(1)
-print("listening", flush=True)
-c, a = s.accept()
-h = hashlib.sha256(); n = 0; ss = ""
-while True:
-    d = c.recv(1 << 16)
-    if not d:
-        break
-    if not ss and n > (1 << 20):
-        ss = subprocess.run(["ss", "-tien"], capture_output=True, text=True).stdout
-    h.update(d); n += len(d)
-c.close()
-print(n, h.hexdigest())
-print(ss)
-"""
-
-LINUX_SOURCE = r"""
-import socket, subprocess, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-with open(sys.argv[3], "rb") as f:
-    d = f.read()
-half = len(d) // 2
-s.sendall(d[:half])
-print(subprocess.run(["ss", "-tien"], capture_output=True, text=True).stdout)
-s.sendall(d[half:])
-s.shutdown(socket.SHUT_WR)
-while s.recv(4096):
-    pass
-"""
-
-
-def check_ss(out):
-    # iproute2 6.1 prints the "ts" and "sack" flags only with -e (ss -ti shows wscale alone,
-    # even Linux to Linux), hence ss -tien; the handshake capture checks the options too
-    line = next((l for l in out.splitlines() if "wscale:" in l), None)
-    assert line, out
-    assert "ts" in line.split() and "sack" in line.split(), line
 
 
 class Capture:

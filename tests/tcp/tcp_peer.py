@@ -1,0 +1,61 @@
+"""
+tcp_peer.py - what the TCP interop tests share (test_tcp_linux.py, test_tcp_impaired.py):
+random payload files with their SHA-256, the Linux end of a transfer (a sink that hashes
+what arrives and a source that sends a file, both reading `ss -tien` while the connection
+is up), and the check of Linux's view of the negotiated options.
+"""
+import hashlib
+import os
+
+
+def payload(dirpath, mb):
+    p = os.path.join(str(dirpath), "payload-%d" % mb)
+    if not os.path.exists(p):
+        with open(p, "wb") as f:
+            for _ in range(mb):
+                f.write(os.urandom(1 << 20))
+    with open(p, "rb") as f:
+        return p, hashlib.sha256(f.read()).hexdigest()
+
+
+LINUX_SINK = r"""
+import hashlib, socket, subprocess, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1]))); s.listen(1)
+print("listening", flush=True)
+c, a = s.accept()
+h = hashlib.sha256(); n = 0; ss = ""
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    if not ss and n > (1 << 20):
+        ss = subprocess.run(["ss", "-tien"], capture_output=True, text=True).stdout
+    h.update(d); n += len(d)
+c.close()
+print(n, h.hexdigest())
+print(ss)
+"""
+
+LINUX_SOURCE = r"""
+import socket, subprocess, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+with open(sys.argv[3], "rb") as f:
+    d = f.read()
+half = len(d) // 2
+s.sendall(d[:half])
+print(subprocess.run(["ss", "-tien"], capture_output=True, text=True).stdout)
+s.sendall(d[half:])
+s.shutdown(socket.SHUT_WR)
+while s.recv(4096):
+    pass
+"""
+
+
+def check_ss(out):
+    # iproute2 6.1 prints the "ts" and "sack" flags only with -e (ss -ti shows wscale alone,
+    # even Linux to Linux), hence ss -tien; the handshake capture checks the options too
+    line = next((l for l in out.splitlines() if "wscale:" in l), None)
+    assert line, out
+    assert "ts" in line.split() and "sack" in line.split(), line
