@@ -91,10 +91,36 @@ UMK_API void umk_stack_free(struct umk_stack *s);
 
 #define UMK_IFNAMSIZ 16
 
+/* Offloads, in the model of the virtio-net header (what a Linux TAP opened with IFF_VNET_HDR
+ * speaks): work on a frame that the other side of the driver finishes. A driver that can
+ * take it says so in umk_if_params.offloads and gives transmit_offload; the stack then may
+ * hand it TCP frames whose checksum is left to fill and TCP super-segments to cut. In the
+ * other direction a driver describes such a frame with umk_pkt_set_offload. */
+#define UMK_OFFLOAD_CSUM 0x01        /* TCP checksums left to the other side */
+#define UMK_OFFLOAD_TSO6 0x02        /* TCP over IPv6 super-segments of up to 64 KiB */
+
+#define UMK_FRAME_CSUM_PARTIAL 0x01  /* the checksum field holds the pseudo-header sum; the
+                                      * one's complement sum from csum_start to the end of
+                                      * the frame, complemented, belongs there */
+#define UMK_FRAME_CSUM_VALID   0x02  /* the other side verified the transport checksum */
+
+struct umk_frame_offload {
+	uint8_t flags;               /* UMK_FRAME_* */
+	uint16_t gso_size;           /* > 0: a TCP/IPv6 super-segment, to be cut into segments
+	                              * of this many payload bytes each */
+	uint16_t hdr_len;            /* gso: Ethernet, IPv6 and TCP header bytes */
+	uint16_t csum_start;         /* CSUM_PARTIAL: first byte summed, from the frame's start */
+	uint16_t csum_offset;        /* CSUM_PARTIAL: the checksum field, from csum_start */
+};
+
 struct umk_link_ops {
 	/* Sends one complete Ethernet frame. The stack keeps ownership of the bytes. Returns 0, or
 	 * a negative errno (counted as an output drop). */
 	int (*transmit)(void *ctx, const void *frame, size_t len);
+	/* With umk_if_params.offloads: sends a frame and what is left to do on it (`off` all
+	 * zero: nothing, as transmit). */
+	int (*transmit_offload)(void *ctx, const void *frame, size_t len,
+				const struct umk_frame_offload *off);
 };
 
 struct umk_if_params {
@@ -103,6 +129,8 @@ struct umk_if_params {
 	uint32_t mtu;                /* link MTU, at least 1280 */
 	const struct umk_link_ops *ops;
 	void *ctx;                   /* passed to ops */
+	unsigned offloads;           /* UMK_OFFLOAD_*: what the other side finishes (needs
+	                              * ops->transmit_offload); 0 for a plain link */
 };
 
 /* Adds an interface (down). Returns its ifindex (>= 1) or a negative errno. */
@@ -124,6 +152,10 @@ UMK_API uint8_t *umk_pkt_data(struct umk_pkt *pkt);
 UMK_API size_t umk_pkt_room(const struct umk_pkt *pkt);
 UMK_API void umk_pkt_set_len(struct umk_pkt *pkt, size_t len);
 UMK_API void umk_pkt_free(struct umk_stack *s, struct umk_pkt *pkt);
+/* Says what is left to do on a received frame (after umk_pkt_set_len, before
+ * umk_input_pkt), for drivers with offloads. 0, or -EINVAL when `off` does not fit the
+ * frame: the driver then drops it. */
+UMK_API int umk_pkt_set_offload(struct umk_pkt *pkt, const struct umk_frame_offload *off);
 
 /* Processes one received Ethernet frame. umk_input_pkt consumes pkt; umk_input copies. */
 UMK_API void umk_input_pkt(struct umk_stack *s, int ifindex, struct umk_pkt *pkt);

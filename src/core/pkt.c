@@ -75,6 +75,7 @@ struct umk_pkt *pkt_alloc(struct umk_stack *s, uint32_t len, uint32_t headroom)
 		p->net_off = 0;
 		p->ifindex = 0;
 		p->flags = 0;
+		p->gso_size = 0;
 		return p;
 	}
 	if (need > PKT_LARGE_SIZE)
@@ -114,6 +115,9 @@ struct umk_pkt *pkt_copy(struct umk_stack *s, const struct umk_pkt *src, uint32_
 	int64_t rel = (int64_t)src->net_off - (int64_t)pkt_off(src);
 	int64_t off = (int64_t)pkt_off(p) + rel;
 	p->net_off = off >= 0 ? (uint32_t)off : 0;
+	p->gso_size = src->gso_size;
+	p->csum_offset = src->csum_offset;
+	p->csum_start = (uint32_t)((int64_t)src->csum_start - (int64_t)pkt_off(src) + pkt_off(p));
 	return p;
 }
 
@@ -137,3 +141,27 @@ void umk_pkt_set_len(struct umk_pkt *p, size_t len)
 }
 
 void umk_pkt_free(struct umk_stack *s, struct umk_pkt *p) { pkt_free(s, p); }
+
+int umk_pkt_set_offload(struct umk_pkt *p, const struct umk_frame_offload *off)
+{
+	uint8_t flags = 0;
+
+	if (off->flags & ~(UMK_FRAME_CSUM_PARTIAL | UMK_FRAME_CSUM_VALID))
+		return -EINVAL;
+	if (off->flags & UMK_FRAME_CSUM_PARTIAL) {
+		/* the checksum field must lie inside the summed part */
+		if ((uint32_t)off->csum_start + off->csum_offset + 2 > p->len)
+			return -EINVAL;
+		p->csum_start = pkt_off(p) + off->csum_start;
+		p->csum_offset = off->csum_offset;
+		flags |= PKT_F_CSUM_PARTIAL;
+	} else if (off->flags & UMK_FRAME_CSUM_VALID) {
+		flags |= PKT_F_CSUM_VALID;
+	}
+	/* a super-segment's checksum is never checked as one: it must be partial or valid */
+	if (off->gso_size && !flags)
+		return -EINVAL;
+	p->gso_size = off->gso_size;
+	p->flags = (uint8_t)((p->flags & ~(PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)) | flags);
+	return 0;
+}

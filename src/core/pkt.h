@@ -27,6 +27,13 @@ enum pkt_class { PKT_SMALL, PKT_MEDIUM, PKT_LARGE, PKT_NCLASSES };
 #define PKT_F_LOOPED 0x01  /* delivered to ourselves through the loopback queue */
 #define PKT_F_MCAST  0x02  /* link-layer destination was multicast */
 #define PKT_F_BCAST  0x04  /* link-layer destination was broadcast */
+/* Offloads (umikame.h UMK_FRAME_*): the TCP checksum is still to be finished (its field
+ * holds the pseudo-header sum; the sum runs from buf + csum_start to the end and goes at
+ * csum_start + csum_offset), or was verified by the driver's other side. A packet with
+ * gso_size > 0 is a TCP super-segment: on the wire it is segments of gso_size payload bytes
+ * (ip6/gso.c cuts it where nobody else will). */
+#define PKT_F_CSUM_PARTIAL 0x08
+#define PKT_F_CSUM_VALID   0x10
 
 struct umk_pkt {
 	struct umk_pkt *next;    /* for whoever holds the packet: queues, free lists */
@@ -37,6 +44,9 @@ struct umk_pkt {
 	uint16_t ifindex;        /* receiving interface */
 	uint8_t cls;             /* enum pkt_class */
 	uint8_t flags;           /* PKT_F_* */
+	uint16_t gso_size;       /* > 0: a TCP super-segment of segments this big (payload) */
+	uint16_t csum_offset;    /* PKT_F_CSUM_PARTIAL: the checksum field, from csum_start */
+	uint32_t csum_start;     /* PKT_F_CSUM_PARTIAL: offset from buf of the first byte summed */
 	uint64_t _align;
 	uint8_t buf[];
 };

@@ -166,7 +166,10 @@ struct umk_if *if_next(struct umk_stack *s, struct umk_if *ifp)
 int umk_if_add(struct umk_stack *s, const struct umk_if_params *p)
 {
 	if (!p->name || !p->name[0] || strlen(p->name) >= UMK_IFNAMSIZ || !p->ops ||
-	    !p->ops->transmit || p->mtu < 1280)
+	    !p->ops->transmit || p->mtu < 1280 ||
+	    (p->offloads & ~(unsigned)(UMK_OFFLOAD_CSUM | UMK_OFFLOAD_TSO6)) ||
+	    (p->offloads && !p->ops->transmit_offload) ||
+	    ((p->offloads & UMK_OFFLOAD_TSO6) && !(p->offloads & UMK_OFFLOAD_CSUM)))
 		return -EINVAL;
 	if (if_by_name(s, p->name))
 		return -EEXIST;
@@ -187,6 +190,7 @@ int umk_if_add(struct umk_stack *s, const struct umk_if_params *p)
 	ifp->device_mtu = p->mtu;
 	ifp->ops = p->ops;
 	ifp->ctx = p->ctx;
+	ifp->offloads = p->offloads;
 	ip6_ifconf_defaults(&ifp->conf, p->mtu);
 	s->ifs[idx] = ifp;
 	s->n_ifs++;

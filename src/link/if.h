@@ -62,6 +62,7 @@ struct umk_if {
 	uint8_t lladdr[6];
 	uint32_t device_mtu;               /* what the driver said; conf.mtu <= this */
 	unsigned flags;                    /* UMK_IF_* */
+	unsigned offloads;                 /* UMK_OFFLOAD_*: what the driver's other side does */
 	const struct umk_link_ops *ops;
 	void *ctx;
 	struct ip6_ifconf conf;
