@@ -137,9 +137,9 @@ int gso_segment_tcp6(struct umk_stack *s, struct umk_pkt *pkt, struct umk_pkt **
 		return drop(s, pkt, -EINVAL);
 	}
 	uint32_t g = pkt->gso_size, total = th.payload_len, hl = th.hlen;
-	/* A SYN occupies the first sequence number, so the data of a second segment would not
-	 * start at seq + offset; an RST ends the connection at its first segment. Neither is
-	 * ever a super-segment (RFC 9293 3.10.7.4 / 3.5.2); refuse one rather than cut it. */
+	/* A SYN occupies the first sequence number (RFC 9293 3.4), so a second segment's data
+	 * would not start at seq + offset; an RST ends the connection with its first segment.
+	 * No sender builds either as a super-segment: refuse one rather than cut it wrong. */
 	if ((th.flags & (TH_SYN | TH_RST)) && total > g) {
 		COUNT(s, GSO_DROP_SYN_RST);
 		return drop(s, pkt, -EINVAL);
