@@ -23,6 +23,7 @@
 #include "core/stack_int.h"
 #include "ip6/addrconf.h"
 #include "ip6/forward.h"
+#include "ip6/gso.h"
 #include "ip6/ip6.h"
 #include "ip6/nd6.h"
 #include "ip6/route6.h"
@@ -162,6 +163,26 @@ void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 	struct ip6_hdr_info h;
 	struct rt6_nexthop nh;
 
+	/* offloads end here (ip6/gso.c): a super-segment from a receive offload is cut back
+	 * into the segments its sender made, each forwarded on its own; a checksum left open
+	 * is finished, since the next hop may check it */
+	if (pkt->gso_size && !(pkt->flags & (PKT_F_MCAST | PKT_F_BCAST))) {
+		struct umk_pkt *segs;
+		if (gso_segment_tcp6(s, pkt, &segs))
+			return;
+		while (segs) {
+			struct umk_pkt *g = segs;
+			segs = g->next;
+			g->next = NULL;
+			g->ifindex = (uint16_t)ifp->index;
+			ip6_forward(s, ifp, g);
+		}
+		return;
+	}
+	if ((pkt->flags & PKT_F_CSUM_PARTIAL) && gso_csum_finish(s, pkt)) {
+		pkt_free(s, pkt);
+		return;
+	}
 	COUNT(s, IP6_IN_FORW_DATAGRAMS);
 	if (ip6_hdr_parse(pkt->data, pkt->len, &h)) {
 		COUNT(s, IP6_IN_HDR_ERRORS);

@@ -67,6 +67,8 @@ struct ip6_tx {
 	int32_t csum_off;             /* >= 0: fill the upper-layer checksum at this offset */
 	unsigned flags;               /* IP6_TX_* */
 	const struct ip6_tx_ext *ext; /* NULL: none (only sockets set it) */
+	uint16_t gso_size;            /* > 0: pkt is a TCP super-segment of segments this big
+	                               * (payload), sent only where ip6_tx_offloads allowed */
 };
 #define IP6_TX_DONTFRAG   0x01    /* never fragment (RFC 3542 IPV6_DONTFRAG) */
 #define IP6_TX_MINMTU     0x02    /* fragment to 1280 (RFC 3542 IPV6_USE_MIN_MTU) */
@@ -79,6 +81,12 @@ struct ip6_tx {
 void ip6_tx_init(struct ip6_tx *tx, uint8_t nxt);
 
 void ip6_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt); /* consumes */
+
+/* The offloads (UMK_OFFLOAD_*) ip6_output would use for tx: the outgoing interface's, for
+ * unicast TCP without extension headers, IPsec policy or the minimum-MTU option; all of
+ * them to ourselves (the loopback queue keeps the packet as it is); 0 otherwise or without
+ * a path. *mtu (if not NULL) gets the path MTU. TCP asks before building a super-segment. */
+unsigned ip6_tx_offloads(struct umk_stack *s, const struct ip6_tx *tx, uint32_t *mtu);
 
 /* Sends pkt (pkt->data at the upper-layer header). Consumes pkt. 0 or a negative errno
  * (-ENETUNREACH no route, -EHOSTUNREACH, -EMSGSIZE with DONTFRAG, -ENOBUFS). */

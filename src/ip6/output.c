@@ -12,6 +12,7 @@
 #include "core/stack_int.h"
 #include "ip6/addrconf.h"
 #include "ip6/frag6.h"
+#include "ip6/gso.h"
 #include "ip6/ip6.h"
 #include "ip6/mld6.h"
 #include "ip6/nd6.h"
@@ -93,6 +94,56 @@ static int find_path(struct umk_stack *s, const struct ip6_tx *tx, struct out_pa
 	o->ifp = nh.ifp;
 	o->nexthop = nh.addr;
 	return 0;
+}
+
+static int link_send(struct umk_stack *s, struct out_path *o, struct umk_pkt *pkt, bool mcast);
+
+/* Which offloads the packet may carry from here (ip6_tx_offloads). */
+static unsigned path_offloads(struct umk_stack *s, const struct out_path *o,
+			      const struct ip6_tx *tx)
+{
+	if (tx->nxt != IPPROTO6_TCP || tx->ext || IN6_IS_ADDR_MULTICAST(&tx->dst) ||
+	    (tx->flags & (IP6_TX_MINMTU | IP6_TX_RTALERT)))
+		return 0;
+	if (o->local)
+		return UMK_OFFLOAD_CSUM | UMK_OFFLOAD_TSO6;
+	/* ESP and AH take the bytes as they are: the checksum must be whole before them */
+	if (!ipsec_spd_empty(s, IPSEC_DIR_OUT))
+		return 0;
+	return o->ifp->offloads;
+}
+
+unsigned ip6_tx_offloads(struct umk_stack *s, const struct ip6_tx *tx, uint32_t *mtu)
+{
+	struct out_path o;
+
+	if (find_path(s, tx, &o) || (!o.local && !(o.ifp->flags & UMK_IF_UP)))
+		return 0;
+	if (mtu)
+		*mtu = pmtu_get(s, o.ifp, &tx->dst);
+	return path_offloads(s, &o, tx);
+}
+
+/* A super-segment for an interface that cannot cut it (its path MTU fell below the
+ * segments, or no TSO): cut here, each segment sent on its own. Consumes pkt. */
+static int gso_send(struct umk_stack *s, struct out_path *o, struct umk_pkt *pkt)
+{
+	struct umk_pkt *segs;
+	int r = gso_segment_tcp6(s, pkt, &segs);
+	if (r) {
+		COUNT(s, IP6_OUT_DISCARDS);
+		return r;
+	}
+	while (segs) {
+		struct umk_pkt *g = segs;
+		segs = g->next;
+		g->next = NULL;
+		g->ifindex = (uint16_t)o->ifp->index;
+		int e = link_send(s, o, g, false);
+		if (e && !r)
+			r = e;
+	}
+	return r;
 }
 
 /* ND and MLD messages are link control for the other nodes: never looped back to us. */
@@ -189,14 +240,32 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	    mld_is_member(s, o.ifp, &ptx->dst))
 		loop_copy = true;
 
-	/* RFC 8200 8.1: the upper-layer checksum over the pseudo-header */
+	unsigned offl = path_offloads(s, &o, tx);
+	if (tx->gso_size && !(offl & UMK_OFFLOAD_CSUM)) {
+		/* TCP asked ip6_tx_offloads first; the path changed under it (it cannot in one
+		 * call chain): refused, and TCP's retransmission sends it again */
+		COUNT(s, IP6_OUT_DROP_GSO_PATH);
+		r = -ENETUNREACH;
+		goto drop;
+	}
+	/* RFC 8200 8.1: the upper-layer checksum over the pseudo-header; with the checksum
+	 * offload (or a super-segment, each of whose segments needs its own) only the
+	 * pseudo-header's sum goes in, the rest is summed where the packet is finished */
 	uint32_t ulen = pkt->len;
+	uint32_t ulp_at = pkt_off(pkt);
+	bool csum_partial = false;
 	if (tx->csum_off >= 0 && (uint32_t)tx->csum_off + 2 <= ulen) {
 		uint8_t *c = pkt->data + tx->csum_off;
-		c[0] = c[1] = 0;
-		uint16_t sum = csum_ip6(&src, &tx->dst, tx->nxt, pkt->data, ulen);
-		if (sum == 0)
-			sum = 0xffff; /* RFC 768 / 8200 8.1: 0 means "none" for UDP */
+		uint16_t sum;
+		if (offl & UMK_OFFLOAD_CSUM) {
+			sum = (uint16_t)~csum_fold(csum_pseudo6(&src, &tx->dst, ulen, tx->nxt));
+			csum_partial = true;
+		} else {
+			c[0] = c[1] = 0;
+			sum = csum_ip6(&src, &tx->dst, tx->nxt, pkt->data, ulen);
+			if (sum == 0)
+				sum = 0xffff; /* RFC 768 / 8200 8.1: 0 means "none" for UDP */
+		}
 		c[0] = (uint8_t)(sum >> 8);
 		c[1] = (uint8_t)sum;
 	}
@@ -272,6 +341,12 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	pkt->net_off = pkt_off(pkt);
 	pkt->ifindex = (uint16_t)o.ifp->index;
 	pkt->flags = 0; /* a reply built in a received buffer: its receive flags are stale */
+	pkt->gso_size = tx->gso_size;
+	if (csum_partial) {
+		pkt->flags |= PKT_F_CSUM_PARTIAL;
+		pkt->csum_start = ulp_at;
+		pkt->csum_offset = (uint16_t)tx->csum_off;
+	}
 
 	if (o.local) {
 		/* our own address: delivered by the loopback queue, never on the wire */
@@ -290,8 +365,25 @@ int ip6_output(struct umk_stack *s, struct umk_pkt *pkt, const struct ip6_tx *tx
 	}
 
 	uint32_t mtu = (tx->flags & IP6_TX_MINMTU) ? IP6_MIN_MTU : pmtu_get(s, o.ifp, &ptx->dst);
+	if (pkt->gso_size) {
+		/* the segments, not the super-segment, meet the path MTU (RFC 8201 5.2) */
+		uint32_t thl = ulen >= 13 ? (uint32_t)(pkt->data[IP6_HLEN + 12] >> 4) * 4 : 0;
+		if (IP6_HLEN + thl + pkt->gso_size > mtu) {
+			COUNT(s, IP6_OUT_DROP_DONTFRAG);
+			r = -EMSGSIZE;
+			goto drop;
+		}
+		if (!(offl & UMK_OFFLOAD_TSO6))
+			return gso_send(s, &o, pkt);
+		COUNT(s, IP6_OUT_GSO_PKTS);
+		return link_send(s, &o, pkt, mcast);
+	}
 	if (pkt->len <= mtu)
 		return link_send(s, &o, pkt, mcast);
+	if (csum_partial && gso_csum_finish(s, pkt)) {
+		r = -EINVAL;
+		goto drop;
+	}
 	if (tx->flags & IP6_TX_DONTFRAG) {
 		COUNT(s, IP6_OUT_DROP_DONTFRAG);
 		r = -EMSGSIZE;

@@ -9,6 +9,7 @@
 
 #include "core/stack_int.h"
 #include "ip4/ip4.h"
+#include "ip6/gso.h"
 #include "ip6/ip6.h"
 #include "link/eth.h"
 #include "wire/eth.h"
@@ -46,6 +47,14 @@ void eth_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		arp_input(s, ifp, pkt);
 		return;
 	case ETH_TYPE_IPV4:
+		/* offloads are for IPv6 TCP (TUN_F_TSO6): an IPv4 checksum left open is finished
+		 * here, an IPv4 super-segment is not ours to cut */
+		if (pkt->gso_size) {
+			COUNT(s, ETH_IN_DROP_OFFLOAD);
+			goto drop;
+		}
+		if ((pkt->flags & PKT_F_CSUM_PARTIAL) && gso_csum_finish(s, pkt))
+			goto drop;
 		pkt_pull(pkt, ETH_HDR_LEN);
 		ip4_input(s, ifp, pkt);
 		return;
@@ -56,6 +65,30 @@ void eth_input(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 	}
 drop:
 	pkt_free(s, pkt);
+}
+
+/* A frame with offload work left (pkt.h): told to a driver that said it does it. */
+static int transmit_offload(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
+{
+	struct umk_frame_offload off = { 0 };
+	uint32_t at = pkt_off(pkt);
+
+	if (!ifp->ops->transmit_offload || pkt->csum_start < at ||
+	    pkt->csum_start - at + 13u > pkt->len ||
+	    (pkt->gso_size && !(ifp->offloads & UMK_OFFLOAD_TSO6))) {
+		/* ip6/output.c sends these only where the interface said it can */
+		COUNT(s, ETH_OUT_DROP_OFFLOAD);
+		return -EINVAL;
+	}
+	off.flags = UMK_FRAME_CSUM_PARTIAL;
+	off.csum_start = (uint16_t)(pkt->csum_start - at);
+	off.csum_offset = pkt->csum_offset;
+	if (pkt->gso_size) {
+		/* the TCP header's Data Offset (RFC 9293 3.1) ends the headers */
+		off.gso_size = pkt->gso_size;
+		off.hdr_len = (uint16_t)(off.csum_start + (pkt->data[off.csum_start + 12] >> 4) * 4);
+	}
+	return ifp->ops->transmit_offload(ifp->ctx, pkt->data, pkt->len, &off);
 }
 
 int eth_output(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt,
@@ -74,7 +107,8 @@ int eth_output_type(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt
 		r = -ENETDOWN;
 		goto out;
 	}
-	if (pkt->len > ifp->device_mtu) {
+	/* a super-segment meets the MTU segment by segment (checked by ip6/output.c) */
+	if (pkt->len > ifp->device_mtu && !pkt->gso_size) {
 		/* a bug above us: the datapath fragments to the path MTU */
 		COUNT(s, ETH_OUT_DROP_TOO_BIG);
 		LOG_WARN(s, "%s: %u-byte packet over MTU %u", ifp->name, pkt->len,
@@ -92,7 +126,10 @@ int eth_output_type(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt
 	memcpy(h.dst, dst, ETH_ALEN);
 	memcpy(h.src, ifp->lladdr, ETH_ALEN);
 	eth_hdr_emit(p, &h);
-	r = ifp->ops->transmit(ifp->ctx, pkt->data, pkt->len);
+	if (pkt->gso_size || (pkt->flags & PKT_F_CSUM_PARTIAL))
+		r = transmit_offload(s, ifp, pkt);
+	else
+		r = ifp->ops->transmit(ifp->ctx, pkt->data, pkt->len);
 	if (r < 0)
 		COUNT(s, ETH_OUT_ERRORS);
 	else

@@ -469,8 +469,10 @@ static bool receive_data(struct umk_stack *s, struct tcpcb *tp, uint32_t seq,
 				tp->rcv_nxt = nn;
 				tp->flags |= TF_ACKNOW;
 			}
-			if (++tp->segs_unacked >= 2)
-				tp->flags |= TF_ACKNOW;   /* every second full segment (RFC 5681 4.2) */
+			/* every second full segment (RFC 5681 4.2); a super-segment from a receive
+			 * offload is several at once */
+			if (++tp->segs_unacked >= 2 || dlen > tp->mss)
+				tp->flags |= TF_ACKNOW;
 			else
 				tp->flags |= TF_DELACK;
 			tcp_wakeup(s, tp);
@@ -730,7 +732,10 @@ void tcp_input_segment(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *
 		COUNT(s, TCP_IN_BAD_OPTION);
 		goto bad;
 	}
-	if (csum_ip6(&rx->src, &rx->dst, IPPROTO6_TCP, pkt->data, pkt->len) != 0) {
+	/* a checksum the driver's other side left open (it made the segment) or verified
+	 * (virtio-net's DATA_VALID) is not summed again */
+	if (!(pkt->flags & (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)) &&
+	    csum_ip6(&rx->src, &rx->dst, IPPROTO6_TCP, pkt->data, pkt->len) != 0) {
 		COUNT(s, TCP_IN_CSUM_ERRORS);
 		goto bad;
 	}

@@ -77,6 +77,39 @@ static void build_opts(struct umk_stack *s, struct tcpcb *tp, uint8_t flags, str
 	}
 }
 
+/* What every segment of the connection asks of IPv6 output. */
+static void tx_fill(const struct tcpcb *tp, struct ip6_tx *tx)
+{
+	ip6_tx_init(tx, IPPROTO6_TCP);
+	tx->src = tp->laddr;
+	tx->dst = tp->faddr;
+	tx->zone = tp->zone;
+	tx->csum_off = TCP_OFF_CSUM;
+	tx->flags = IP6_TX_DONTFRAG;  /* segments fit the path MTU (RFC 8201 5.2) */
+	if (tp->so) {
+		tx->hlim = tp->so->opt.unicast_hops;
+		if (tp->so->opt.tclass > 0)
+			tx->tclass = (uint8_t)tp->so->opt.tclass;
+	}
+}
+
+/* The most new data one tcp_xmit may carry: a whole number of segments up to a 64 KiB
+ * IPv6 payload where the path takes super-segments (ip6_tx_offloads: an interface with
+ * TSO), else one segment. Urgent data goes in plain segments: each carries its own
+ * pointer (RFC 9293 3.8.5). */
+static uint32_t send_limit(struct umk_stack *s, struct tcpcb *tp, uint32_t maxseg)
+{
+	struct ip6_tx tx;
+
+	if (tp->flags & TF_SND_URG)
+		return maxseg;
+	tx_fill(tp, &tx);
+	if (!(ip6_tx_offloads(s, &tx, NULL) & UMK_OFFLOAD_TSO6))
+		return maxseg;
+	uint32_t n = (IP6_MAX_PAYLOAD - TCP_MAX_HLEN) / maxseg;
+	return n > 1 ? n * maxseg : maxseg;
+}
+
 int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct tcp_hdr_info h;
@@ -114,16 +147,14 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 		ring_peek(&tp->sq, seq - tp->sq_seq, p + hl, len);
 
 	struct ip6_tx tx;
-	ip6_tx_init(&tx, IPPROTO6_TCP);
-	tx.src = tp->laddr;
-	tx.dst = tp->faddr;
-	tx.zone = tp->zone;
-	tx.csum_off = TCP_OFF_CSUM;
-	tx.flags = IP6_TX_DONTFRAG;  /* segments fit the path MTU (RFC 8201 5.2) */
-	if (tp->so) {
-		tx.hlim = tp->so->opt.unicast_hops;
-		if (tp->so->opt.tclass > 0)
-			tx.tclass = (uint8_t)tp->so->opt.tclass;
+	tx_fill(tp, &tx);
+	/* more than one segment's payload: a super-segment, cut into segments of the
+	 * payload an ACK-flagged segment carries (what tcp_maxseg gives) */
+	uint32_t per = tp->mss > hl - TCP_HLEN + 1 ? tp->mss - (uint32_t)(hl - TCP_HLEN) : 1;
+	uint32_t nsegs = 1;
+	if (len > per) {
+		tx.gso_size = (uint16_t)per;
+		nsegs = (len + per - 1) / per;
 	}
 	int r = ip6_output(s, pkt, &tx);
 	if (r < 0) {
@@ -135,7 +166,9 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 		}
 		return r;
 	}
-	COUNT(s, TCP_OUT_SEGS);
+	s->counters[CNT_TCP_OUT_SEGS] += nsegs;    /* RFC 4022 tcpOutSegs: wire segments */
+	if (nsegs > 1)
+		COUNT(s, TCP_OUT_SUPER_SEGS);
 	if (tp->flags & TF_RECOVERY)
 		tp->prr_out += len;          /* RFC 6937 */
 	if (flags & TH_RST)
@@ -282,6 +315,7 @@ static void sack_retransmit(struct umk_stack *s, struct tcpcb *tp, uint32_t maxs
 
 void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 {
+	uint32_t seglim = 0;
 	for (int guard = 0; guard < 4096; guard++) {
 		uint8_t flags;
 		switch (tp->state) {
@@ -317,6 +351,8 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			return;
 		}
 		uint32_t maxseg = tcp_maxseg(s, tp);
+		if (guard == 0)
+			seglim = send_limit(s, tp, maxseg);
 		bool sack_rec = (tp->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK);
 		if (sack_rec && guard == 0)
 			sack_retransmit(s, tp, maxseg);
@@ -340,8 +376,11 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 		if (probe)
 			usable = 1;
 		uint32_t len = avail < usable ? avail : usable;
+		if (len > seglim)
+			len = seglim;
+		/* a super-segment is whole segments; a shorter rest goes by the rules below */
 		if (len > maxseg)
-			len = maxseg;
+			len -= len % maxseg;
 		uint32_t fin_seq = tp->sq_seq + tp->sq.len;
 		bool fin = (tp->flags & TF_FIN_QUEUED) && tp->snd_nxt + len == fin_seq &&
 			   (tp->state == TCPS_FIN_WAIT_1 || tp->state == TCPS_CLOSING ||
@@ -349,7 +388,7 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 
 		bool send = false;
 		if (len) {
-			if (len == maxseg || (force && tp->snd_nxt == tp->snd_una))
+			if (len >= maxseg || (force && tp->snd_nxt == tp->snd_una))
 				send = true;
 			else if (tp->snd_nxt != tp->snd_max)
 				send = true;     /* resending after a timeout */

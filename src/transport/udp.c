@@ -253,7 +253,8 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		COUNT(s, UDP_IN_BAD_LEN);
 		goto bad;
 	}
-	if (csum_ip6(&rx->src, &rx->dst, IPPROTO6_UDP, pkt->data, u.len) != 0) {
+	if (!(pkt->flags & (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)) &&
+	    csum_ip6(&rx->src, &rx->dst, IPPROTO6_UDP, pkt->data, u.len) != 0) {
 		COUNT(s, UDP_IN_CSUM_ERRORS);
 		COUNT(s, IP6_DROP_UDP_BAD_CSUM);
 		goto bad;
