@@ -92,6 +92,10 @@ int daemon_tap_stats(struct daemon *d,
 			{ "RxNoBuffer", st->rx_nobuf }, { "RxErrors", st->rx_errors },
 			{ "TxFrames", st->tx_frames }, { "TxBytes", st->tx_bytes },
 			{ "TxQueueFull", st->tx_again }, { "TxErrors", st->tx_errors },
+			{ "Offloads", tap_offloads(d->taps[i]) },
+			{ "RxGsoFrames", st->rx_gso }, { "RxCsumPartial", st->rx_csum_partial },
+			{ "RxOffloadRefused", st->rx_offload_bad },
+			{ "TxGsoFrames", st->tx_gso }, { "TxCsumPartial", st->tx_csum_partial },
 		};
 		char group[32];
 		snprintf(group, sizeof(group), "tap %s", tap_name(d->taps[i]));
@@ -107,8 +111,10 @@ int daemon_tap_stats(struct daemon *d,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: umikamed [-f] [-v] [-n] -i IFNAME [-i IFNAME]... [-s SOCKPATH] [-c FILE]\n"
+		"usage: umikamed [-f] [-v] [-n] [-O] -i IFNAME [-i IFNAME]... [-s SOCKPATH] [-c FILE]\n"
 		"  -i IFNAME   create TAP device IFNAME, or attach to it if it exists (repeatable)\n"
+		"  -O          no TAP offloads (no virtio-net header: checksums and segmentation\n"
+		"              all done here, one frame per system call)\n"
 		"  -s SOCKPATH control socket (default $UMIKAME_SOCKET, else %s)\n"
 		"  -c FILE     apply a file of umk command lines at start\n"
 		"  -f          stay in the foreground and log to stderr\n"
@@ -227,12 +233,14 @@ int main(int argc, char **argv)
 	int nif = 0, opt;
 	const char *sock = NULL, *config = NULL;
 	bool check_only = false;
+	unsigned tap_flags = TAP_OFFLOADS;
 
-	while ((opt = getopt(argc, argv, "fi:s:c:nvh")) != -1) {
+	while ((opt = getopt(argc, argv, "fi:s:c:nvOh")) != -1) {
 		switch (opt) {
 		case 'f': d.foreground = true; break;
 		case 'v': d.log_level = UMK_LOG_DEBUG; break;
 		case 'n': check_only = true; break;
+		case 'O': tap_flags &= ~(unsigned)TAP_OFFLOADS; break;
 		case 's': sock = optarg; break;
 		case 'c': config = optarg; break;
 		case 'i':
@@ -303,7 +311,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nif; i++) {
 		uint8_t mac[6];
 		tap_derive_mac(mac_key, ifnames[i], mac);
-		struct tap *t = tap_open(ifnames[i], mac, err, sizeof(err));
+		struct tap *t = tap_open(ifnames[i], mac, tap_flags, err, sizeof(err));
 		if (!t) {
 			fprintf(stderr, "umikamed: %s\n", err);
 			goto out;
@@ -315,8 +323,10 @@ int main(int argc, char **argv)
 				strerror(-idx));
 			goto out;
 		}
-		dlog(&d, UMK_LOG_INFO, "%s: %s TAP, mtu %u, ifindex %d", ifnames[i],
-		     tap_created(t) ? "created" : "attached to", tap_mtu(t), idx);
+		dlog(&d, UMK_LOG_INFO, "%s: %s TAP, mtu %u, ifindex %d, offloads%s%s%s", ifnames[i],
+		     tap_created(t) ? "created" : "attached to", tap_mtu(t), idx,
+		     tap_offloads(t) & UMK_OFFLOAD_CSUM ? " checksum" : "",
+		     tap_offloads(t) & UMK_OFFLOAD_TSO6 ? " tso6" : "", tap_offloads(t) ? "" : " none");
 	}
 	explicit_bzero(mac_key, sizeof(mac_key));
 	umk_timers_run(d.stack, mono_ms());

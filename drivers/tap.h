@@ -23,14 +23,22 @@ struct tap;
 struct tap_stats {
 	uint64_t rx_frames, rx_bytes, rx_nobuf, rx_errors;
 	uint64_t tx_frames, tx_bytes, tx_again, tx_errors;
+	/* with TAP_OFFLOADS: super-segments and left-open checksums each way, and frames whose
+	 * virtio-net header asked for what we did not offer */
+	uint64_t rx_gso, rx_csum_partial, rx_offload_bad, tx_gso, tx_csum_partial;
 };
 
+/* tap_open flags */
+#define TAP_OFFLOADS 0x01   /* IFF_VNET_HDR with checksum and TCP/IPv6 segmentation offloads */
+
 /*
- * Opens /dev/net/tun as TAP `name` (IFF_TAP | IFF_NO_PI, non-blocking), brings the kernel
- * side up and reads its MTU. mac: our Ethernet address (made locally administered unicast).
- * NULL with a reason in err on failure.
+ * Opens /dev/net/tun as TAP `name` (IFF_TAP | IFF_NO_PI, non-blocking; with TAP_OFFLOADS
+ * also IFF_VNET_HDR and the offloads the kernel accepts), brings the kernel side up and
+ * reads its MTU. mac: our Ethernet address (made locally administered unicast). NULL with a
+ * reason in err on failure.
  */
-struct tap *tap_open(const char *name, const uint8_t mac[6], char *err, size_t errlen);
+struct tap *tap_open(const char *name, const uint8_t mac[6], unsigned flags, char *err,
+		     size_t errlen);
 /* Adds the interface to s (same name, our MAC, the kernel side's MTU); its ifindex or a
  * negative errno. */
 int tap_attach(struct tap *t, struct umk_stack *s);
@@ -41,6 +49,8 @@ int tap_ifindex(const struct tap *t);
 const char *tap_name(const struct tap *t);
 bool tap_created(const struct tap *t);
 uint32_t tap_mtu(const struct tap *t);
+/* UMK_OFFLOAD_* in use (0 without TAP_OFFLOADS, or when the kernel refused them). */
+unsigned tap_offloads(const struct tap *t);
 const struct tap_stats *tap_stats(const struct tap *t);
 /* Closes the fd; a TAP we created (not persistent) disappears with it. */
 void tap_close(struct tap *t);

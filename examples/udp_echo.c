@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct tap *t = NULL;
 	char err[256];
 	static const uint8_t mac[6] = { 0x02, 0x75, 0x6d, 0x6b, 0, 1 };
-	if (!s || !(t = tap_open(argv[1], mac, err, sizeof(err)))) {
+	if (!s || !(t = tap_open(argv[1], mac, 0, err, sizeof(err)))) {
 		fprintf(stderr, "udp_echo: %s\n", s ? err : "no memory");
 		return 1;
 	}
