@@ -53,11 +53,15 @@ void sockets_request(struct daemon *d, const struct ctl_msg *m, struct reply_sin
 		p->c = sink->client;
 		*slot = p;
 	}
+	/* the answer first, then the segments the call made (umk_cork): the client's next
+	 * request is built while they are sent */
+	umk_cork(d->stack);
 	int len = sock_ctl_handle(d->stack, p, sock_event, p, m, p->reply, sizeof(p->reply));
 	if (len < 0)
 		reply_error(sink, m->hdr.seq, EMSGSIZE, "reply too large");
 	else if (sink->emit(sink->ctx, p->reply, (size_t)len))
 		dlog(d, UMK_LOG_INFO, "socket reply to a full client dropped");
+	umk_uncork(d->stack);
 }
 
 void sockets_client_gone(struct daemon *d, struct client *c)

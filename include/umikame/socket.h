@@ -93,6 +93,14 @@ UMK_API int umk_setsockopt(struct umk_stack *s, int sd, int level, int name, con
 UMK_API int umk_getsockopt(struct umk_stack *s, int sd, int level, int name, void *val,
 			   socklen_t *len);
 
+/* Output cork, for an embedded stack serving other processes' socket calls (umikamed's
+ * remote socket API): between umk_cork and umk_uncork, the TCP segments a send or a
+ * window-opening read would make go out only at umk_uncork, so the answer to the call can
+ * be on its way first and the caller's next call overlaps their transmission. Segments
+ * driven by input and timers are never held. No effect on a remote stack. */
+UMK_API void umk_cork(struct umk_stack *s);
+UMK_API void umk_uncork(struct umk_stack *s);
+
 /* TCP urgent data (RFC 9293 3.8.5), as BSD: send(MSG_OOB) makes the data urgent; the last
  * urgent octet is read with recv(MSG_OOB) unless SO_OOBINLINE keeps it in the stream; reads
  * stop at the mark; POLLPRI says urgent data is pending; umk_sockatmark() (POSIX

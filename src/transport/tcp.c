@@ -230,6 +230,8 @@ void tcp_unlink_child(struct tcpcb *tp)
 void tcp_free(struct umk_stack *s, struct tcpcb *tp)
 {
 	struct tcp_state *st = s->tcp;
+	if (st->deferred == tp)
+		st->deferred = NULL;
 	tcp_timers_cancel(s, tp);
 	hash_remove(s, tp);
 	tcp_unlink_child(tp);
@@ -255,6 +257,37 @@ void tcp_free(struct umk_stack *s, struct tcpcb *tp)
 	free(tp->sq.buf);
 	free(tp->rq.buf);
 	free(tp);
+}
+
+void tcp_output_soon(struct umk_stack *s, struct tcpcb *tp)
+{
+	struct tcp_state *st = s->tcp;
+	if (!st->corked) {
+		tcp_output(s, tp);
+		return;
+	}
+	/* one call at a time is corked: a second connection sends the first one's now */
+	if (st->deferred && st->deferred != tp)
+		tcp_output(s, st->deferred);
+	st->deferred = tp;
+}
+
+void umk_cork(struct umk_stack *s)
+{
+	if (s->tcp)
+		s->tcp->corked = true;
+}
+
+void umk_uncork(struct umk_stack *s)
+{
+	struct tcp_state *st = s->tcp;
+	if (!st)
+		return;
+	st->corked = false;
+	struct tcpcb *tp = st->deferred;
+	st->deferred = NULL;
+	if (tp)
+		tcp_output(s, tp);
 }
 
 void tcp_wakeup(struct umk_stack *s, struct tcpcb *tp)

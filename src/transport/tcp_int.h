@@ -228,6 +228,8 @@ struct tcp_state {
 	uint32_t challenge_tokens;       /* RFC 5961 7 rate limit */
 	uint64_t challenge_refill;
 	const struct tcp_cc_ops *default_cc;
+	bool corked;                     /* umk_cork: socket calls' output waits */
+	struct tcpcb *deferred;          /* the connection whose output waits (one at most) */
 };
 
 /* ---- tcp.c ---- */
@@ -240,6 +242,8 @@ struct tcpcb *tcp_newcb(struct umk_stack *s);
 void tcp_hash_insert(struct umk_stack *s, struct tcpcb *tp);
 /* Allocates the rings of an established connection. 0 or -ENOMEM. */
 int tcp_rings_alloc(struct tcpcb *tp);
+/* tcp_output, or at umk_uncork while the stack is corked (socket calls only). */
+void tcp_output_soon(struct umk_stack *s, struct tcpcb *tp);
 /* Frees tp: timers, tables, rings. */
 void tcp_free(struct umk_stack *s, struct tcpcb *tp);
 /* Enters CLOSED: frees tp if no socket holds it, else leaves it for close(). */

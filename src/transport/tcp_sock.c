@@ -270,7 +270,7 @@ static ssize_t tcp_send(struct umk_stack *s, struct sock *so, struct sock_send *
 	iov_to_ring(ss, &tp->sq, n);
 	if (ss->flags & MSG_OOB)
 		tcp_urg_send_mark(tp);   /* RFC 9293 3.8.5: what this call queued is urgent */
-	tcp_output(s, tp);
+	tcp_output_soon(s, tp);
 	return n;
 }
 
@@ -329,7 +329,7 @@ static ssize_t tcp_recv(struct umk_stack *s, struct sock *so, struct msghdr *msg
 		if (tp->state >= TCPS_ESTABLISHED && after > adv &&
 		    (after - adv >= 2u * tp->mss || after - adv >= tp->rq.cap / 2)) {
 			tp->flags |= TF_ACKNOW;
-			tcp_output(s, tp);
+			tcp_output_soon(s, tp);
 		}
 	}
 	return done;
