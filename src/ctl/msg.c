@@ -243,6 +243,28 @@ void ctl_put(struct ctl_builder *b, int type, const void *value, size_t len)
 	b->len += step;
 }
 
+uint8_t *ctl_put_reserve(struct ctl_builder *b, size_t len)
+{
+	if (b->overflow || CTL_ATTR_HDR + len > UINT16_MAX ||
+	    ((CTL_ATTR_HDR + len + 3) & ~(size_t)3) > b->cap - b->len)
+		return NULL;
+	return b->buf + b->len + CTL_ATTR_HDR;
+}
+
+void ctl_put_commit(struct ctl_builder *b, int type, size_t len)
+{
+	size_t alen = CTL_ATTR_HDR + len, step = (alen + 3) & ~(size_t)3;
+	if (b->overflow || step > b->cap - b->len) {
+		b->overflow = true;
+		return;
+	}
+	uint8_t *p = b->buf + b->len;
+	wr16(p, (uint16_t)type);
+	wr16(p + 2, (uint16_t)alen);
+	memset(p + alen, 0, step - alen);
+	b->len += step;
+}
+
 void ctl_put_u8(struct ctl_builder *b, int type, uint8_t v) { ctl_put(b, type, &v, 1); }
 
 void ctl_put_u16(struct ctl_builder *b, int type, uint16_t v)

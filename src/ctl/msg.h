@@ -260,6 +260,12 @@ void ctl_put_s32(struct ctl_builder *b, int type, int32_t v);
 void ctl_put_u64(struct ctl_builder *b, int type, uint64_t v);
 void ctl_put_s64(struct ctl_builder *b, int type, int64_t v);
 void ctl_put_str(struct ctl_builder *b, int type, const char *s);
+/* An attribute whose value the caller writes in place (no buffer of its own, no copy):
+ * ctl_put_reserve gives room for up to len value bytes (NULL when they would not fit; the
+ * builder is left as it was, so the caller may still put an error); ctl_put_commit then writes the header for the len (<= reserved) bytes
+ * used, as ctl_put would have. */
+uint8_t *ctl_put_reserve(struct ctl_builder *b, size_t len);
+void ctl_put_commit(struct ctl_builder *b, int type, size_t len);
 /* Writes the final length; returns the message length or -1 on overflow. */
 int ctl_build_end(struct ctl_builder *b);
 

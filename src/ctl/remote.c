@@ -262,17 +262,18 @@ ssize_t remote_sendmsg(struct umk_stack *s, int sd, const struct msghdr *msg, in
 		return -EMSGSIZE;
 	if (stream && len > CTL_MSG_MAX - 2048)
 		len = CTL_MSG_MAX - 2048;
-	uint8_t *data = malloc(len ? len : 1);
+	begin(r, &b, CTL_MSG_SOCK_SENDMSG, sd);
+	/* the caller's bytes go straight into the request */
+	uint8_t *data = ctl_put_reserve(&b, len);
 	if (!data)
-		return -ENOMEM;
+		return -EMSGSIZE;
 	for (size_t i = 0, off = 0; i < msg->msg_iovlen && off < len; i++) {
 		size_t n = msg->msg_iov[i].iov_len < len - off ? msg->msg_iov[i].iov_len : len - off;
-		memcpy(data + off, msg->msg_iov[i].iov_base, n);
+		if (n)
+			memcpy(data + off, msg->msg_iov[i].iov_base, n);
 		off += n;
 	}
-	begin(r, &b, CTL_MSG_SOCK_SENDMSG, sd);
-	ctl_put(&b, A_DATA, data, len);
-	free(data);
+	ctl_put_commit(&b, A_DATA, len);
 	if (msg->msg_name && msg->msg_namelen) {
 		struct sockaddr_in6 sa;
 		if (msg->msg_namelen < sizeof(sa))

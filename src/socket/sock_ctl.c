@@ -115,29 +115,6 @@ static struct sock *owned(struct umk_stack *s, void *owner, const struct ctl_msg
 
 static int err_of(long r) { return r < 0 ? errno : 0; }
 
-/* Where an attribute of up to len bytes would start its value in b, or NULL when it does
- * not fit; data_done() then writes its header (ctl/msg.h: type and length, 16 bits each,
- * network order, the value padded to 4 bytes) as ctl_put() would have. */
-static uint8_t *data_room(struct ctl_builder *b, size_t len)
-{
-	if (b->overflow || CTL_ATTR_HDR + len > UINT16_MAX ||
-	    ((CTL_ATTR_HDR + len + 3) & ~(size_t)3) > b->cap - b->len)
-		return NULL;
-	return b->buf + b->len + CTL_ATTR_HDR;
-}
-
-static void data_done(struct ctl_builder *b, int type, size_t len)
-{
-	uint8_t *p = b->buf + b->len;
-	size_t alen = CTL_ATTR_HDR + len, step = (alen + 3) & ~(size_t)3;
-	p[0] = (uint8_t)(type >> 8);
-	p[1] = (uint8_t)type;
-	p[2] = (uint8_t)(alen >> 8);
-	p[3] = (uint8_t)alen;
-	memset(p + alen, 0, step - alen);
-	b->len += step;
-}
-
 int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_ctx,
 		    const struct ctl_msg *m, uint8_t *buf, size_t cap)
 {
@@ -222,7 +199,7 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 		/* the bytes go from the socket's queue straight into the reply's A_DATA attribute
 		 * (its header written once the length is known): no buffer of their own, no
 		 * copy into the reply after (docs/bench-tcp.md) */
-		uint8_t *data = data_room(&b, want);
+		uint8_t *data = ctl_put_reserve(&b, want);
 		if (!data) {
 			e = EMSGSIZE;
 			break;
@@ -236,7 +213,7 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 				(int)((u & (MSG_PEEK | MSG_TRUNC | MSG_OOB)) | MSG_DONTWAIT));
 		if ((e = err_of(r)))
 			break;
-		data_done(&b, A_DATA, (size_t)r < want ? (size_t)r : want);
+		ctl_put_commit(&b, A_DATA, (size_t)r < want ? (size_t)r : want);
 		ctl_put_u64(&b, A_RET, (uint64_t)r);
 		if (mh.msg_namelen)
 			ctl_sockaddr_put(&b, &a);
