@@ -59,7 +59,7 @@ void sockets_request(struct daemon *d, const struct ctl_msg *m, struct reply_sin
 	int len = sock_ctl_handle(d->stack, p, sock_event, p, m, p->reply, sizeof(p->reply));
 	if (len < 0)
 		reply_error(sink, m->hdr.seq, EMSGSIZE, "reply too large");
-	else if (sink->emit(sink->ctx, p->reply, (size_t)len))
+	else if (len > 0 && sink->emit(sink->ctx, p->reply, (size_t)len))
 		dlog(d, UMK_LOG_INFO, "socket reply to a full client dropped");
 	umk_uncork(d->stack);
 }

@@ -30,6 +30,7 @@ static const uint8_t attr_kind[A__COUNT] = {
 	[A_OPTVAL] = K_RAW,       [A_RET] = K_U64,           [A_MSGFLAGS] = K_U32,
 	[A_EVENTS] = K_U32,       [A_HOW] = K_U32,           [A_BUFLEN] = K_U32,
 	[A_RA_CONF] = K_RAW,      [A_NEXTHOPS] = K_RAW,      [A_RTTYPE] = K_U8,
+	[A_SNDSPACE] = K_U32,
 };
 
 static const uint8_t kind_len[] = {

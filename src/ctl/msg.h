@@ -120,7 +120,11 @@ enum ctl_sock_msg_type {
 /* Header flags. */
 #define CTL_F_REQUEST 0x0001     /* client to daemon */
 #define CTL_F_MULTI   0x0002     /* one item of a list */
-#define CTL_F_ALL     0x0003
+/* A stream SOCK_SENDMSG the client already counted as sent (ctl/remote.c): it fits the
+ * send space the daemon last reported (A_SNDSPACE), so it is never partial, and it gets no
+ * reply; should it fail all the same, the socket keeps the error for the next call. */
+#define CTL_F_NOREPLY 0x0004
+#define CTL_F_ALL     0x0007
 
 /* Attribute types; each has one kind, see the table in msg.c. */
 enum ctl_attr {
@@ -180,6 +184,7 @@ enum ctl_attr {
 	A_RA_CONF,        /* raw: an RA configuration, ctl/ra_msg.h */
 	A_NEXTHOPS,       /* raw: more ECMP next hops, {16 address, 16 interface name} each */
 	A_RTTYPE,         /* u8: RT6_* route type (0 unicast, 1 reject, 2 blackhole) */
+	A_SNDSPACE,       /* u32: bytes a stream socket's send buffer takes now */
 	A__COUNT
 };
 

@@ -30,6 +30,8 @@ struct rsock {
 	bool nonblock;
 	bool stream;                 /* SOCK_STREAM: sends may be partial, connect waits */
 	uint32_t rcvtimeo_ms;
+	uint32_t send_credit;        /* stream: bytes the daemon's send buffer takes for sure
+	                              * (its last A_SNDSPACE less what we sent since) */
 	umk_sock_cb cb;
 	void *ctx;
 };
@@ -138,12 +140,11 @@ static int pump(struct remote *r, uint64_t deadline)
 
 /* Sends the request built in r->out and waits for its reply in *m. 0 or negative errno
  * (the daemon's errno when it answered one). */
-static int rpc(struct remote *r, struct ctl_builder *b, struct ctl_msg *m)
+static int send_request(struct remote *r, struct ctl_builder *b)
 {
 	int len = ctl_build_end(b);
 	if (len < 0)
 		return -EMSGSIZE;
-	uint32_t seq = r->seq;
 	for (int off = 0; off < len;) {
 		ssize_t n = send(r->fd, r->out + off, (size_t)(len - off), MSG_NOSIGNAL);
 		if (n < 0) {
@@ -153,6 +154,15 @@ static int rpc(struct remote *r, struct ctl_builder *b, struct ctl_msg *m)
 		}
 		off += (int)n;
 	}
+	return 0;
+}
+
+static int rpc(struct remote *r, struct ctl_builder *b, struct ctl_msg *m)
+{
+	uint32_t seq = r->seq;
+	int se = send_request(r, b);
+	if (se)
+		return se;
 	uint64_t deadline = ctl_mono_ms() + (uint64_t)r->timeout_ms;
 	for (;;) {
 		int e = ctl_read_msg(r->fd, &r->in, deadline, m);
@@ -174,11 +184,23 @@ static int rpc(struct remote *r, struct ctl_builder *b, struct ctl_msg *m)
 	}
 }
 
+static void begin_flags(struct remote *r, struct ctl_builder *b, uint16_t type, int sd,
+			uint16_t flags)
+{
+	ctl_build_begin(b, r->out, sizeof(r->out), type, CTL_F_REQUEST | flags, ++r->seq);
+	if (sd < 0)
+		return;
+	ctl_put_u32(b, A_SD, (uint32_t)sd);
+	/* a call other than a send (shutdown, close, options) may change what a send does:
+	 * the next one asks again */
+	struct rsock *x = type != CTL_MSG_SOCK_SENDMSG ? rs(r, sd) : NULL;
+	if (x)
+		x->send_credit = 0;
+}
+
 static void begin(struct remote *r, struct ctl_builder *b, uint16_t type, int sd)
 {
-	ctl_build_begin(b, r->out, sizeof(r->out), type, CTL_F_REQUEST, ++r->seq);
-	if (sd >= 0)
-		ctl_put_u32(b, A_SD, (uint32_t)sd);
+	begin_flags(r, b, type, sd, 0);
 }
 
 /* ---- the calls ---- */
@@ -262,7 +284,13 @@ ssize_t remote_sendmsg(struct umk_stack *s, int sd, const struct msghdr *msg, in
 		return -EMSGSIZE;
 	if (stream && len > CTL_MSG_MAX - 2048)
 		len = CTL_MSG_MAX - 2048;
-	begin(r, &b, CTL_MSG_SOCK_SENDMSG, sd);
+	/* A plain stream send that fits the space the daemon last told is sent without
+	 * waiting for its answer (CTL_F_NOREPLY): it cannot be short, and the client's next
+	 * request is on its way while the daemon handles this one. Anything else (datagrams,
+	 * ancillary data, flags, no known space) asks and waits. */
+	bool ahead = stream && len && len <= xs->send_credit && !msg->msg_name &&
+		     !msg->msg_controllen && !(flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL));
+	begin_flags(r, &b, CTL_MSG_SOCK_SENDMSG, sd, ahead ? CTL_F_NOREPLY : 0);
 	/* the caller's bytes go straight into the request */
 	uint8_t *data = ctl_put_reserve(&b, len);
 	if (!data)
@@ -290,7 +318,18 @@ ssize_t remote_sendmsg(struct umk_stack *s, int sd, const struct msghdr *msg, in
 	if (n)
 		ctl_put(&b, A_CMSG, enc, (size_t)n);
 	ctl_put_u32(&b, A_MSGFLAGS, (uint32_t)(flags & ~MSG_DONTWAIT));
+	if (ahead) {
+		int se = send_request(r, &b);
+		if (se)
+			return se;
+		xs->send_credit -= (uint32_t)len;
+		return (ssize_t)len;
+	}
 	int e = rpc(r, &b, &m);
+	uint32_t space = 0;
+	xs = rs(r, sd);       /* events in the answer may have grown the table */
+	if (xs && stream)
+		xs->send_credit = !e && ctl_get_u32(&m, A_SNDSPACE, &space) ? space : 0;
 	uint64_t ret;
 	/* a full stream send buffer: a blocking socket waits for room and tries again */
 	if (e == -EAGAIN && stream && !xs->nonblock && !(flags & MSG_DONTWAIT)) {

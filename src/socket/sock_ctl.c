@@ -186,8 +186,18 @@ int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_c
 		}
 		ctl_get_u32(m, A_MSGFLAGS, &u);
 		r = umk_sendmsg(s, sd, &mh, (int)(u | MSG_DONTWAIT));
+		if (m->hdr.flags & CTL_F_NOREPLY) {
+			/* the client counted every byte as sent: a failure (the connection
+			 * broke; a short send cannot happen within the space we told) waits in
+			 * the socket for its next call, as a kernel socket's would */
+			if (r != (long)iov.iov_len && sock_get(s, sd) == so)
+				so->error = r < 0 ? err_of(r) : EIO;
+			return 0;
+		}
 		if (!(e = err_of(r)))
 			ctl_put_u64(&b, A_RET, (uint64_t)r);
+		if (so->ops->send_space && sock_get(s, sd) == so)
+			ctl_put_u32(&b, A_SNDSPACE, so->ops->send_space(s, so));
 		break;
 	}
 	case CTL_MSG_SOCK_RECVMSG: {

@@ -89,6 +89,8 @@ struct sock_proto {
 	void (*input)(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx);
 	/* POLLIN/POLLOUT/... the socket has now. */
 	short (*poll)(struct umk_stack *s, struct sock *so);
+	/* Stream sockets: bytes a send would take now without blocking (NULL: not told). */
+	uint32_t (*send_space)(struct umk_stack *s, struct sock *so);
 	/* Stream sockets (NULL: EOPNOTSUPP). accept fills nso, a fresh socket of the same
 	 * protocol made by the socket layer, with the next established connection. */
 	int (*listen)(struct umk_stack *s, struct sock *so, int backlog);

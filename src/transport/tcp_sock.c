@@ -400,6 +400,16 @@ static void tcp_close(struct umk_stack *s, struct sock *so)
 		tcp_keep_arm(s, tp);  /* an orphan does not wait forever for the peer's FIN */
 }
 
+static uint32_t tcp_send_space(struct umk_stack *s, struct sock *so)
+{
+	(void)s;
+	struct tcpcb *tp = cb(so);
+	if (!tp || !tp->sq.buf || (tp->flags & TF_FIN_QUEUED) ||
+	    (tp->state != TCPS_ESTABLISHED && tp->state != TCPS_CLOSE_WAIT))
+		return 0;
+	return ring_free(&tp->sq);
+}
+
 static short tcp_poll(struct umk_stack *s, struct sock *so)
 {
 	(void)s;
@@ -607,6 +617,7 @@ const struct sock_proto tcp6_proto = {
 	.ctlinput = tcp_ctlinput,
 	.input = tcp_proto_input,
 	.poll = tcp_poll,
+	.send_space = tcp_send_space,
 	.listen = tcp_listen,
 	.accept = tcp_accept,
 	.setopt = tcp_setopt,
