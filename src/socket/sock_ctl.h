@@ -24,7 +24,8 @@ struct umk_stack;
 
 /* Executes request m for owner (opaque: whose sockets these are) and writes the SOCK_REPLY
  * into buf. New sockets get cb(cb_ctx, sd, revents) as their readiness callback. Returns
- * the reply's length, or -1 when it does not fit cap. */
+ * the reply's length, 0 for a send ahead (CTL_F_NOREPLY: no reply), or -1 when it does not
+ * fit cap. */
 int sock_ctl_handle(struct umk_stack *s, void *owner, umk_sock_cb cb, void *cb_ctx,
 		    const struct ctl_msg *m, uint8_t *buf, size_t cap);
 /* Closes every socket owner opened (its connection went away). */
