@@ -47,6 +47,7 @@ static void test_send_waits_for_uncork(void **state)
 	assert_int_equal(umk_send(a, sd, buf, MSS, 0), MSS);
 	sim_run_for(net, 5);
 	assert_true(data_segs() >= 1);
+	sim_net_free(net);
 }
 
 static void test_second_connection_releases_first(void **state)
@@ -67,6 +68,7 @@ static void test_second_connection_releases_first(void **state)
 	assert_int_equal(counter(a, "OutSegs"), out + 1);     /* s1's segment, now */
 	umk_uncork(a);
 	assert_int_equal(counter(a, "OutSegs"), out + 2);     /* and s2's */
+	sim_net_free(net);
 }
 
 static void test_freed_connection_is_forgotten(void **state)
@@ -89,6 +91,7 @@ static void test_freed_connection_is_forgotten(void **state)
 	assert_null(tcb_of(a, 8080, 40003));
 	umk_uncork(a);                 /* must not touch the freed block (the ASan run) */
 	assert_null(tcb_of(a, 8080, 40003));
+	sim_net_free(net);
 }
 
 int main(void)
