@@ -178,6 +178,8 @@ struct tcpcb {
 	struct tcp_hystart hystart;
 	uint32_t last_rtt;               /* the latest RTT sample, ms (HyStart++) */
 	uint32_t cwnd, ssthresh;
+	uint32_t tso_segs;               /* segments in the last data tcp_xmit sent (>1: a
+	                                  * super-segment), the slow-start limit's L */
 	uint32_t dupacks;
 	uint32_t recover;                /* RFC 6582 / RFC 6675 RecoveryPoint */
 	uint32_t high_rxt;               /* RFC 6675 HighRxt */

@@ -167,6 +167,8 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 		return r;
 	}
 	s->counters[CNT_TCP_OUT_SEGS] += nsegs;    /* RFC 4022 tcpOutSegs: wire segments */
+	if (len)
+		tp->tso_segs = nsegs;
 	if (nsegs > 1)
 		COUNT(s, TCP_OUT_SUPER_SEGS);
 	if (tp->flags & TF_RECOVERY)
