@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "core/stack_int.h"
+#include "link/eth.h"
 
 static const uint32_t class_size[PKT_NCLASSES] = { PKT_SMALL_SIZE, PKT_MEDIUM_SIZE,
 						   PKT_LARGE_SIZE };
@@ -76,6 +77,8 @@ struct umk_pkt *pkt_alloc(struct umk_stack *s, uint32_t len, uint32_t headroom)
 		p->ifindex = 0;
 		p->flags = 0;
 		p->gso_size = 0;
+		p->csum_offset = 0;
+		p->csum_start = 0;
 		return p;
 	}
 	if (need > PKT_LARGE_SIZE)
@@ -149,8 +152,10 @@ int umk_pkt_set_offload(struct umk_pkt *p, const struct umk_frame_offload *off)
 	if (off->flags & ~(UMK_FRAME_CSUM_PARTIAL | UMK_FRAME_CSUM_VALID))
 		return -EINVAL;
 	if (off->flags & UMK_FRAME_CSUM_PARTIAL) {
-		/* the checksum field must lie inside the summed part */
-		if ((uint32_t)off->csum_start + off->csum_offset + 2 > p->len)
+		/* the checksum field must lie inside the summed part, behind the Ethernet
+		 * header, at an even distance from the start (TCP 16, UDP 6) */
+		if (off->csum_start < ETH_HLEN || (off->csum_offset & 1) ||
+		    (uint32_t)off->csum_start + off->csum_offset + 2 > p->len)
 			return -EINVAL;
 		p->csum_start = pkt_off(p) + off->csum_start;
 		p->csum_offset = off->csum_offset;

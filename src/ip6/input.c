@@ -217,10 +217,22 @@ static enum verdict no_next_header(struct umk_stack *s, struct umk_pkt **pp,
 	return WALK_CONSUMED;
 }
 
+/* What a driver said of the frame's checksum (left open, or verified) was said of the frame
+ * as it came; behind ESP, AH or IPComp the transport header is inside what was protected,
+ * decompressed or moved (ipsec_strip), and its checksum is checked as any other. */
+static void offload_forget(struct umk_pkt *pkt)
+{
+	if (pkt->flags & (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID) || pkt->gso_size) {
+		pkt->flags &= (uint8_t)~(PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID);
+		pkt->gso_size = 0;
+	}
+}
+
 /* ESP and AH (ipsec/esp.c, ah.c): transport mode leaves the inner header at w->off */
 static enum verdict ipsec_hdr(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
 			      struct walk *w)
 {
+	offload_forget(*pp);
 	int r = w->nxt == IPPROTO6_ESP ?
 		esp_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len) :
 		ah_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len);
@@ -231,6 +243,7 @@ static enum verdict ipsec_hdr(struct umk_stack *s, struct umk_pkt **pp, struct i
 static enum verdict ipcomp_hdr(struct umk_stack *s, struct umk_pkt **pp, struct ip6_rx *rx,
 			       struct walk *w)
 {
+	offload_forget(*pp);
 	int r = ipcomp_input(s, pp, rx, &w->off, w->nxt_off, &w->nxt, &w->len);
 	return r ? WALK_CONSUMED : WALK_ON;
 }
