@@ -3,7 +3,7 @@
  * stack in one epoll loop (TAP fds, the control socket and its clients, one timerfd armed
  * from umk_next_deadline, a signalfd) and serves the control socket (server.c).
  *
- *   umikamed [-f] [-v] [-n] -i IFNAME [-i IFNAME]... [-s SOCKPATH] [-c FILE]
+ *   umikamed [-f] [-v] [-n] [-O] -i IFNAME [-i IFNAME]... [-s SOCKPATH] [-c FILE]
  *
  * Start-up order: check the config whole, create the stack, open and add each TAP, bring the
  * interfaces up, apply the config (errors still reach the terminal), detach, build the loop,
