@@ -154,7 +154,9 @@ UMK_API void umk_pkt_set_len(struct umk_pkt *pkt, size_t len);
 UMK_API void umk_pkt_free(struct umk_stack *s, struct umk_pkt *pkt);
 /* Says what is left to do on a received frame (after umk_pkt_set_len, before
  * umk_input_pkt), for drivers with offloads. 0, or -EINVAL when `off` does not fit the
- * frame: the driver then drops it. */
+ * frame (unknown flags; a left-open checksum starting inside the Ethernet header, at an odd
+ * field offset or with its field outside the frame; a super-segment whose checksum is
+ * neither left open nor verified): the driver then drops it. */
 UMK_API int umk_pkt_set_offload(struct umk_pkt *pkt, const struct umk_frame_offload *off);
 
 /* Processes one received Ethernet frame. umk_input_pkt consumes pkt; umk_input copies. */
