@@ -77,6 +77,31 @@ static void watch_b(void *ctx, int lk, int from, const uint8_t *f, size_t len, u
 		wc.max_payload = (uint32_t)th.payload_len;
 }
 
+/* ---- what B hands its NIC ---- */
+
+struct offl_check {
+	uint64_t super;            /* super-segments from B */
+	uint64_t gso_not_mss;      /* of them cut at other than the MSS */
+	uint64_t hdr_wrong;        /* hdr_len not Ethernet + IPv6 + TCP with timestamps */
+	uint64_t not_whole;        /* payload not whole segments */
+};
+static struct offl_check oc;
+
+static void watch_b_offl(void *ctx, int lk, int from, const uint8_t *f, size_t len,
+			 const struct umk_frame_offload *off, umk_time_t now)
+{
+	(void)ctx; (void)lk; (void)f; (void)now;
+	if (from != port_b || !off->gso_size)
+		return;
+	oc.super++;
+	if (off->gso_size != MSS_TS)
+		oc.gso_not_mss++;
+	if (off->hdr_len != 14 + 40 + 32)
+		oc.hdr_wrong++;
+	if (len < off->hdr_len || (len - off->hdr_len) % off->gso_size)
+		oc.not_whole++;
+}
+
 /* ---- bulk transfers ---- */
 
 static void fill(uint8_t *p, size_t n, uint32_t seed)
@@ -95,6 +120,7 @@ struct run {
 	uint64_t a_csum_errors, a_out_segs;
 	struct sim_port_stats pa, pb;
 	struct wire_check w;
+	struct offl_check o;
 };
 
 #define CWND_MARK (128u * 1024)
@@ -113,7 +139,9 @@ static struct run bulk(uint64_t seed, unsigned offl_a, unsigned offl_b, double l
 	struct tcpcb *tp = tcb_of(b, ntohs(me.sin6_port), 80);
 	assert_non_null(tp);
 	memset(&wc, 0, sizeof(wc));
+	memset(&oc, 0, sizeof(oc));
 	sim_watch(net, watch_b, NULL);
+	sim_watch_offload(net, watch_b_offl, NULL);
 	sim_link_set_loss(net, link0, loss);
 	uint64_t out0 = counter(b, "OutSegs"), wire0 = sim_port_stats(net, port_b)->tx_wire;
 
@@ -155,7 +183,9 @@ static struct run bulk(uint64_t seed, unsigned offl_a, unsigned offl_b, double l
 	r.pb = *sim_port_stats(net, port_b);
 	r.wire = r.pb.tx_wire - wire0;
 	r.w = wc;
+	r.o = oc;
 	sim_watch(net, NULL, NULL);
+	sim_watch_offload(net, NULL, NULL);
 	sim_net_free(net);
 	net = NULL;
 	return r;
@@ -208,6 +238,12 @@ static void test_tso_to_plain(void **state)
 
 	assert_true(t.super_segs > 100);
 	assert_int_equal(t.pb.tx_super, t.super_segs);
+	/* as handed to the NIC: whole segments of the MSS behind the headers it names */
+	assert_int_equal(t.o.super, t.super_segs);
+	assert_int_equal(t.o.gso_not_mss, 0);
+	assert_int_equal(t.o.hdr_wrong, 0);
+	assert_int_equal(t.o.not_whole, 0);
+	assert_int_equal(p.o.super, 0);
 	assert_true(t.pb.tx_csum_partial >= t.pb.tx_super);
 	assert_true(t.pb.tx_max_super >= 10 * MSS_TS);
 	assert_true(t.pb.tx_wire > 10 * t.pb.tx_frames);
@@ -265,6 +301,10 @@ static void test_tso_coalescing(void **state)
  * complete byte for byte. Measured, total simulated time and RTOs over the ten:
  *   1 %: plain 4374 ms / 1, tso -> plain 3180 ms / 0, tso -> coalescing 4196 ms / 1
  *   5 %: plain 3676 ms / 1, tso -> plain 3748 ms / 1, tso -> coalescing 7306 ms / 5
+ * With tcp_cc.c's L at 2 SMSS (tried on a scratch copy) tso -> plain is plain bit for bit
+ * (same times, RTOs and lost frames: the NIC's cut is the plain sender's wire); with L =
+ * tso_segs a plain receiver's stretch ACKs (after a hole is filled) may grow cwnd by up to
+ * tso_segs SMSS, which is where the two differ.
  * The coalescing receiver's RTOs are the sender's loss detection, not the offloads: one
  * ACK per run leaves fewer ACKs to clock recovery, and a hole that was never retransmitted
  * with nothing sent after it left unSACKed (a lost ACK, or the tail in recovery) waits for
