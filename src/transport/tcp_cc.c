@@ -91,15 +91,16 @@ static void hystart_round(struct umk_stack *s, struct tcpcb *tp)
 /* RFC 5681 3.1 slow start with RFC 3465 byte counting, slowed to a quarter in HyStart++'s
  * Conservative Slow Start; true when cwnd was below ssthresh and the ACK was used here.
  * RFC 3465's limit L is 2 SMSS, or the segments of the super-segments the connection sends
- * when there are more: a receiver that coalesces (Linux's GRO) answers a whole super-segment
- * with one ACK, and at 2 SMSS per such ACK slow start would hardly grow; the burst L guards
- * against is one the sender made itself as a single super-segment. */
+ * when there are more and the ACK is a clean one (TF_ACK_CLEAN: nothing SACKed, nothing being
+ * resent): a receiver that coalesces (Linux's GRO) answers a whole super-segment with one ACK,
+ * and at 2 SMSS per such ACK slow start would hardly grow; the burst L guards against is then
+ * one the sender made itself as a single super-segment. An ACK that fills a hole keeps 2. */
 static bool slow_start(struct umk_stack *s, struct tcpcb *tp, uint32_t acked)
 {
 	if (tp->cwnd >= tp->ssthresh)
 		return false;
 	uint32_t m = smss(tp);
-	uint32_t l = (tp->tso_segs > 2 ? tp->tso_segs : 2) * m;
+	uint32_t l = ((tp->flags & TF_ACK_CLEAN) && tp->tso_segs > 2 ? tp->tso_segs : 2) * m;
 	uint32_t inc = acked < l ? acked : l;
 	/* RFC 9406 4.1: HyStart++ in the initial slow start only (ssthresh still unset) */
 	bool initial = tp->ssthresh == TCP_SSTHRESH_INIT;

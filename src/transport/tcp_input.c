@@ -299,6 +299,12 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 		ring_drop(&tp->sq, data_acked);
 		tp->sq_seq += data_acked;
 	}
+	/* an ACK over data that was SACKed or is being resent (it fills a hole) is a
+	 * stretch ACK slow start must not take whole (tcp_cc.c slow_start) */
+	if (!tp->n_sb && tp->snd_nxt == tp->snd_max)
+		tp->flags |= TF_ACK_CLEAN;
+	else
+		tp->flags &= ~(unsigned)TF_ACK_CLEAN;
 	tp->snd_una = ack;
 	if (seq_lt(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;

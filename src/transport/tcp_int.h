@@ -88,6 +88,8 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TF_SND_URG    0x100000 /* MSG_OOB sent: segments below snd_up carry URG */
 #define TF_TLP_OUT    0x200000 /* RFC 8985 7: a tail loss probe is unacknowledged */
 #define TF_UNA_RXT    0x400000 /* una_rxt_time times the retransmission at snd_una */
+#define TF_ACK_CLEAN  0x800000 /* the ACK in hand came with nothing SACKed and nothing being
+                                 * resent: slow start may count a super-segment whole */
 
 struct tcp_ring {
 	uint8_t *buf;
