@@ -34,6 +34,7 @@ enum pkt_class { PKT_SMALL, PKT_MEDIUM, PKT_LARGE, PKT_NCLASSES };
  * (ip6/gso.c cuts it where nobody else will). */
 #define PKT_F_CSUM_PARTIAL 0x08
 #define PKT_F_CSUM_VALID   0x10
+#define PKT_F_OFFLOAD      (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)
 
 struct umk_pkt {
 	struct umk_pkt *next;    /* for whoever holds the packet: queues, free lists */
@@ -104,5 +105,16 @@ static inline void pkt_trim(struct umk_pkt *p, uint32_t len)
 /* The IPv6 header of a received packet (see net_off). */
 static inline uint8_t *pkt_net(struct umk_pkt *p) { return p->buf + p->net_off; }
 static inline uint32_t pkt_off(const struct umk_pkt *p) { return (uint32_t)(p->data - p->buf); }
+
+/* May a transport whose header is at data, its checksum `field` bytes in, skip summing?
+ * When the driver's side verified the checksum, or left exactly this field open (a
+ * description pointing anywhere else is no word about this header). */
+static inline bool pkt_csum_trusted(const struct umk_pkt *p, uint16_t field)
+{
+	if (p->flags & PKT_F_CSUM_VALID)
+		return true;
+	return (p->flags & PKT_F_CSUM_PARTIAL) && p->csum_start == pkt_off(p) &&
+	       p->csum_offset == field;
+}
 
 #endif

@@ -234,7 +234,8 @@ static struct umk_pkt *reassemble(struct umk_stack *s, struct frag6_queue *q,
 		memcpy(p + unfrag + frag_start(f), f->data, f->len);
 	big->net_off = pkt_off(big);
 	big->ifindex = first->ifindex;
-	big->flags = first->flags;
+	/* what a driver said of the first fragment's checksum is no word about the datagram */
+	big->flags = first->flags & (uint8_t)~PKT_F_OFFLOAD;
 	r->off = unfrag;
 	r->nxt = q->first_nxt;
 	r->nxt_off = q->first_nxt_off;
@@ -412,7 +413,7 @@ int frag6_output(struct umk_stack *s, struct umk_pkt *pkt, uint32_t unfrag_len,
 		ip6_fraghdr_emit(p + unfrag_len, &fh);
 		memcpy(p + unfrag_len + IP6_FRAGHDR_LEN, pkt->data + unfrag_len + off, n);
 		f->net_off = pkt_off(f);
-		f->flags = pkt->flags;
+		f->flags = pkt->flags & (uint8_t)~PKT_F_OFFLOAD;   /* finished before (output.c) */
 		*tail = f;
 		tail = &f->next;
 	}

@@ -16,15 +16,7 @@
 #include "wire/checksum.h"
 #include "wire/ip6.h"
 #include "wire/tcp.h"
-
-/* RFC 9293 3.1: where the fields a segment changes sit in the TCP header (wire/tcp.h
- * names only the checksum's). */
-#define TCP_OFF_SEQ   4
-#define TCP_OFF_FLAGS 13
-#define TCP_OFF_URP   18
-/* RFC 768: the UDP checksum field's offset in its header (UDP-Lite, RFC 3828 3.1, shares
- * it and the rule for a zero result) */
-#define UDP_OFF_CSUM  6
+#include "wire/udp.h"
 
 static void wr16(uint8_t *p, uint16_t v)
 {

@@ -740,7 +740,7 @@ void tcp_input_segment(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *
 	}
 	/* a checksum the driver's other side left open (it made the segment) or verified
 	 * (virtio-net's DATA_VALID) is not summed again */
-	if (!(pkt->flags & (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)) &&
+	if (!pkt_csum_trusted(pkt, TCP_OFF_CSUM) &&
 	    csum_ip6(&rx->src, &rx->dst, IPPROTO6_TCP, pkt->data, pkt->len) != 0) {
 		COUNT(s, TCP_IN_CSUM_ERRORS);
 		goto bad;

@@ -253,7 +253,7 @@ void udp6_input(struct umk_stack *s, struct umk_pkt *pkt, struct ip6_rx *rx)
 		COUNT(s, UDP_IN_BAD_LEN);
 		goto bad;
 	}
-	if (!(pkt->flags & (PKT_F_CSUM_PARTIAL | PKT_F_CSUM_VALID)) &&
+	if (!pkt_csum_trusted(pkt, UDP_OFF_CSUM) &&
 	    csum_ip6(&rx->src, &rx->dst, IPPROTO6_UDP, pkt->data, u.len) != 0) {
 		COUNT(s, UDP_IN_CSUM_ERRORS);
 		COUNT(s, IP6_DROP_UDP_BAD_CSUM);

@@ -14,7 +14,11 @@
 #define TCP_HLEN        20          /* RFC 9293 3.1: the header without options */
 #define TCP_MAX_HLEN    60          /* Data Offset is 4 bits of 32-bit words */
 #define TCP_MAX_OPTLEN  (TCP_MAX_HLEN - TCP_HLEN)
+/* RFC 9293 3.1: offsets of the fields a segment of a cut super-segment changes */
+#define TCP_OFF_SEQ     4
+#define TCP_OFF_FLAGS   13
 #define TCP_OFF_CSUM    16
+#define TCP_OFF_URP     18
 
 /* RFC 9293 3.1 control bits (RFC 3168 for ECE/CWR) */
 #define TH_FIN 0x01

@@ -5,7 +5,9 @@
  * counted when nothing is said, delivered when the driver's side verified it or left it
  * open; and behind IPComp (RFC 3173) the same claim no longer holds: the decompressed
  * datagram's checksum is checked, so a wrong one is dropped although the frame came
- * "verified" (ip6/input.c offload_forget). Topology: dp_harness.h.
+ * "verified" (ip6/input.c offload_forget); nor for a datagram reassembled from a
+ * "verified" first fragment (frag6.c); and a left-open field elsewhere than the UDP
+ * checksum is no word about it (pkt_csum_trusted). Topology: dp_harness.h.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -155,6 +157,63 @@ static void test_udp_checksum_claims(void **state)
 	dp_teardown();
 }
 
+/* A description that points elsewhere says nothing of this header's checksum. */
+static void test_partial_elsewhere_not_trusted(void **state)
+{
+	(void)state;
+	dp_setup(true);
+	int sd = udp_sock();
+	uint8_t f[1600];
+	size_t len = udp_frame(f, 32, false);
+	uint64_t bad = cnt(CNT_UDP_IN_CSUM_ERRORS);
+	static const struct { uint16_t start, offset; } elsewhere[] = {
+		{ 14, 6 },     /* from the IPv6 header */
+		{ 54, 16 },    /* TCP's field in a UDP datagram */
+		{ 56, 4 },     /* inside the UDP header */
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		struct umk_frame_offload off = { .flags = UMK_FRAME_CSUM_PARTIAL,
+						 .csum_start = elsewhere[i].start,
+						 .csum_offset = elsewhere[i].offset };
+		assert_int_equal(feed(f, len, &off), 0);
+		assert_int_equal(take(sd), -1);
+		assert_int_equal(cnt(CNT_UDP_IN_CSUM_ERRORS), bad + i + 1);
+	}
+	dp_teardown();
+}
+
+/* Ethernet | IPv6 | Fragment (id 7, offset, M) | `n` bytes of p */
+static size_t frag_frame(uint8_t *f, uint16_t offset, bool more, const uint8_t *p, uint32_t n)
+{
+	uint8_t pl[1600];
+	struct ip6_fraghdr fh = { .nxt = IPPROTO6_UDP, .offset = offset, .more = more, .id = 7 };
+	ip6_fraghdr_emit(pl, &fh);
+	memcpy(pl + IP6_FRAGHDR_LEN, p, n);
+	struct in6_addr src = A("2001:db8::2"), dst = A("2001:db8::1");
+	return dp_frame(f, MAC_US, &src, &dst, IPPROTO6_FRAGMENT, 64, pl, IP6_FRAGHDR_LEN + n);
+}
+
+/* A first fragment "verified" by the driver says nothing of the reassembled datagram. */
+static void test_claim_forgotten_in_reassembly(void **state)
+{
+	(void)state;
+	dp_setup(true);
+	int sd = udp_sock();
+	uint8_t d[1600], f[1600];
+	struct umk_frame_offload valid = { .flags = UMK_FRAME_CSUM_VALID };
+	for (int good = 1; good >= 0; good--) {
+		size_t dl = udp_frame(d, 400, good) - 54;    /* the UDP datagram, 408 bytes */
+		uint64_t bad = cnt(CNT_UDP_IN_CSUM_ERRORS);
+		size_t len = frag_frame(f, 0, true, d + 54, 200);
+		assert_int_equal(feed(f, len, &valid), 0);
+		len = frag_frame(f, 200, false, d + 54 + 200, (uint32_t)dl - 200);
+		assert_int_equal(feed(f, len, NULL), 0);
+		assert_int_equal(take(sd), good ? 400 : -1);
+		assert_int_equal(cnt(CNT_UDP_IN_CSUM_ERRORS), bad + !good);
+	}
+	dp_teardown();
+}
+
 /* Ethernet | IPv6 | IPComp CPI | deflate(UDP datagram of udp_frame's with `good_csum`) */
 static size_t ipcomp_frame(uint8_t *f, bool good_csum)
 {
@@ -207,6 +266,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_set_offload_checks),
 		cmocka_unit_test(test_udp_checksum_claims),
+		cmocka_unit_test(test_partial_elsewhere_not_trusted),
+		cmocka_unit_test(test_claim_forgotten_in_reassembly),
 		cmocka_unit_test(test_claim_forgotten_behind_ipcomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
