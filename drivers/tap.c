@@ -316,7 +316,7 @@ int tap_rx(struct tap *t, int budget)
 			struct iovec iov[2] = { { &vh, sizeof(vh) },
 						{ umk_pkt_data(pkt), umk_pkt_room(pkt) } };
 			k = readv(t->fd, iov, 2);
-			if (k >= 0 && k <= (ssize_t)sizeof(vh)) {   /* no frame behind it */
+			if (k > 0 && k <= (ssize_t)sizeof(vh)) {    /* no frame behind it */
 				t->stats.rx_errors++;
 				umk_pkt_free(t->stack, pkt);
 				n++;
