@@ -265,7 +265,6 @@ void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp)
 		return;
 	if (!tcp_xmit(s, tp, tp->snd_una, len, flags))
 		COUNT(s, TCP_RETRANS_SEGS);
-	tcp_rack_rxt_sent(s, tp, tp->snd_una);
 	if (seq_gt(tp->snd_una + len, tp->high_rxt))
 		tp->high_rxt = tp->snd_una + len;
 }
@@ -306,6 +305,7 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 	else
 		tp->flags &= ~(unsigned)TF_ACK_CLEAN;
 	tp->snd_una = ack;
+	tp->flags &= ~(unsigned)TF_UNA_LOST;
 	if (seq_lt(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
 	tcp_sb_ack(tp);
@@ -333,7 +333,6 @@ static void new_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_
 			}
 			if (seq_lt(tp->high_rxt, tp->snd_una))
 				tp->high_rxt = tp->snd_una;
-			tcp_rack_una_moved(s, tp);
 		}
 	} else {
 		tp->dupacks = 0;
@@ -372,15 +371,25 @@ static void dup_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t newly_sacked
 		return;
 	}
 	/* RFC 6582 3.2 (2): not again for data sent before the last recovery or timeout */
-	if (!seq_gt(tp->snd_una, tp->recover) && tp->recover != tp->iss) {
+	if (!tcp_recovery_allowed(tp)) {
 		if (tp->snd_una != tp->recover || tp->dupacks != TCP_DUPTHRESH)
 			return;
 	}
+	tcp_enter_recovery(s, tp);
+}
+
+bool tcp_recovery_allowed(const struct tcpcb *tp)
+{
+	return seq_gt(tp->snd_una, tp->recover) || tp->recover == tp->iss;
+}
+
+void tcp_enter_recovery(struct umk_stack *s, struct tcpcb *tp)
+{
 	COUNT(s, TCP_FAST_RETRANS);
 	tp->ssthresh = tp->cc->on_loss(s, tp, false);
 	tp->recover = tp->snd_max;
 	tp->flags |= TF_RECOVERY;
-	tp->flags &= ~(unsigned)(TF_RTT_TIMING | TF_TLP_OUT);
+	tp->flags &= ~(unsigned)(TF_RTT_TIMING | TF_TLP_OUT | TF_RACK_WAIT);
 	tp->lt_extra = 0;
 	timer_cancel(s, &tp->t_tlp);
 	tp->high_rxt = tp->snd_una;
@@ -644,6 +653,7 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	}
 	uint32_t win = (uint32_t)th->win << tp->snd_wscale;
 	uint32_t newly = (tp->flags & TF_SACK) ? tcp_sb_update(tp, &th->opt) : 0;
+	uint32_t old_una = tp->snd_una;
 	uint32_t delivered = newly + (seq_gt(ack, tp->snd_una) ? ack - tp->snd_una : 0);
 	if (seq_gt(ack, tp->snd_una)) {
 		new_ack(s, tp, th);
@@ -651,9 +661,9 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 		   (win == tp->snd_wnd || newly)) {
 		dup_ack(s, tp, newly);
 	}
-	/* RFC 8985 6.2: was the retransmission of the first hole lost? */
-	if (newly && (tp->flags & TF_RECOVERY))
-		tcp_rack_sack(s, tp);
+	/* RFC 8985 6.2: is the segment at SND.UNA (first sent, or resent) lost? */
+	if ((tp->flags & TF_SACK) && tp->state >= TCPS_ESTABLISHED)
+		tcp_rack_ack(s, tp, th, old_una);
 	if (delivered)
 		tcp_prr_ack(s, tp, delivered);
 	/* RFC 9293 3.10.7.4: window update from a newer segment */

@@ -60,6 +60,7 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TCP_DUPTHRESH       3        /* RFC 5681 3.2, RFC 6675 */
 #define TCP_OOO_MAX         16       /* out-of-order ranges held in a receive ring */
 #define TCP_SB_MAX          32       /* SACKed ranges in the sender scoreboard */
+#define TCP_SENT_LOG        32       /* RFC 8985 send times kept (runs sent in one ms) */
 #define TCP_PAWS_IDLE_MS    (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5: 24 days */
 #define TCP_COOKIE_PERIOD_MS 64000   /* a SYN cookie is good for one to two periods */
 #define TCP_NUD_HINT_MS     1000     /* RFC 4861 7.3.1 hints, at most this often */
@@ -87,7 +88,9 @@ extern const char *const tcp_state_names[TCPS__COUNT];
 #define TF_OOBINLINE  0x80000  /* SO_OOBINLINE: the urgent octet stays in the stream */
 #define TF_SND_URG    0x100000 /* MSG_OOB sent: segments below snd_up carry URG */
 #define TF_TLP_OUT    0x200000 /* RFC 8985 7: a tail loss probe is unacknowledged */
-#define TF_UNA_RXT    0x400000 /* una_rxt_time times the retransmission at snd_una */
+#define TF_RACK_WAIT  0x400000 /* t_tlp is RACK's reordering timer (RFC 8985 6.3) */
+#define TF_UNA_LOST   0x1000000 /* RACK found the segment at snd_una lost: not in the pipe */
+#define TF_SML_OUT    0x2000000 /* a short segment ending at snd_sml went (Minshall's Nagle) */
 #define TF_ACK_CLEAN  0x800000 /* the ACK in hand came with nothing SACKed and nothing being
                                  * resent: slow start may count a super-segment whole */
 
@@ -99,6 +102,14 @@ struct tcp_ring {
 /* A range of sequence space [start, end). */
 struct tcp_range {
 	uint32_t start, end;
+};
+
+/* A run of sequence space sent in one millisecond (RFC 8985 6.1 per-segment send times,
+ * kept per run: one tcp_xmit after another at the same time joins the run). */
+struct tcp_sent {
+	uint32_t start, end;
+	uint32_t time;                   /* ms, the clock's low 32 bits */
+	bool rxt;                        /* a retransmission */
 };
 
 struct tcpcb;
@@ -190,9 +201,14 @@ struct tcpcb {
 	uint32_t prr_delivered, prr_out, recover_fs;   /* RFC 6937 */
 	uint32_t tlp_high;               /* RFC 8985 7: snd_max when the probe went */
 	bool tlp_rxt;                    /* the probe was a retransmission */
-	uint32_t una_rxt_seq;            /* RFC 8985 6.2: the retransmission at snd_una ... */
-	uint64_t una_rxt_time;           /* ... sent at (ms) */
-	uint64_t rack_sack_time;         /* the last ACK with new SACK information (ms) */
+	/* RFC 8985 6: what went when, oldest first from sent_head (a ring), and RACK.xmit_ts /
+	 * RACK.end_seq: the newest send among what has been delivered */
+	struct tcp_sent sent[TCP_SENT_LOG];
+	uint8_t sent_head, sent_n;
+	bool rack_valid;
+	uint32_t rack_time, rack_end;
+	uint32_t min_rtt;                /* the smallest RTT sample (ms), RACK's reo_wnd */
+	uint32_t snd_sml;                /* TF_SML_OUT: the end of the last short segment sent */
 	struct tcp_range sb[TCP_SB_MAX]; /* SACKed by the peer, sorted, above snd_una */
 	uint8_t n_sb;
 
@@ -365,19 +381,25 @@ void tcp_tlp_arm(struct umk_stack *s, struct tcpcb *tp);
 /* New data acknowledged up to ack: ends a probe episode. */
 void tcp_tlp_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t ack);
 void tcp_tlp_init(struct tcpcb *tp);
-/* RFC 8985 6.2: a retransmission of seq went out; snd_una moved in recovery; and whether
- * the retransmission at snd_una is now deemed lost. */
-void tcp_rack_rxt_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq);
-void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp);
-/* New SACK information in recovery: resends a lost retransmission at snd_una, or arms the
- * timer that will look again (RFC 8985 6.2 with its reordering timer, 6.3). */
-void tcp_rack_sack(struct umk_stack *s, struct tcpcb *tp);
+/* RFC 8985 6.1: data [seq, seq + len) went out now (new or again). */
+void tcp_rack_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len);
+/* RFC 8985 6.2 on an ACK of a SACK connection (after the scoreboard and snd_una moved;
+ * old_una is where snd_una was): what it delivered updates RACK's newest send, then the
+ * segment at snd_una is deemed lost when it went before that by more than the reordering
+ * window - it is resent, entering recovery if not in it - or the reordering timer is armed
+ * for the moment it would be (6.3). */
+void tcp_rack_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_info *th,
+		  uint32_t old_una);
 /* RFC 6937 proportional rate reduction: the recovery starts; an ACK in recovery delivered
  * this many bytes (cumulatively or by SACK): sets cwnd = pipe + what may be sent now. */
 void tcp_prr_start(struct tcpcb *tp);
 void tcp_prr_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t delivered);
 /* Resends the segment at snd_una (fast retransmit, partial ACKs, lost retransmissions). */
 void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp);
+/* Fast recovery begins (RFC 6675 / RFC 6582, PRR): ssthresh, recover, the segment at
+ * snd_una resent. May it, for the data at snd_una (RFC 6582 3.2 (2))? */
+void tcp_enter_recovery(struct umk_stack *s, struct tcpcb *tp);
+bool tcp_recovery_allowed(const struct tcpcb *tp);
 
 /* ---- tcp_urgent.c ---- */
 /* Sequence number of the first unread octet of the receive ring. */

@@ -10,13 +10,16 @@
  *     segment again - so a lost tail is reported by SACK and repaired by fast recovery. A
  *     probe that was a retransmission and repaired the loss alone gets the congestion
  *     response of a fast recovery (7.4.2; without DSACK we cannot tell it was spurious).
- *   RFC 8985 6.2 in its simplest form: in SACK recovery, the retransmission of the hole at
- *     SND.UNA is deemed lost when newer data keeps being SACKed for longer than
- *     SRTT + SRTT/4 (the reordering window) after it was sent; it goes again. Without
- *     per-segment send times, the hole SND.UNA moves to is timed from the moment it moved
- *     there, which is later than its retransmission: detection errs on the late side. When
- *     the SACKs stop (the peer's window is full), a timer at that deadline looks again
- *     (6.3); it is the probe's timer, since probes are never sent in recovery.
+ *   RFC 8985 6 (RACK) for the segment at SND.UNA: every transmission is logged with its
+ *     time (runs sent in one millisecond, TCP_SENT_LOG of them); each ACK finds the newest
+ *     send among what it delivered (cumulatively or by SACK; an ACK that may be for an
+ *     original rather than its retransmission is not taken, 6.2 step 2). The segment at
+ *     SND.UNA is lost when it went before that and longer ago than SRTT plus the
+ *     reordering window (min RTT / 4, at least 1 ms): it goes again - entering recovery
+ *     without waiting for three duplicate ACKs, which a receiver that coalesces (one ACK
+ *     per run) may never send - and no longer counts in the pipe (RFC 6675 SetPipe). Not
+ *     yet lost, the reordering timer looks again when it would be (6.3): the probe's timer,
+ *     which waits meanwhile. Holes above SND.UNA are RFC 6675's (IsLost, NextSeg).
  *   RFC 6937 proportional rate reduction in SACK recovery: rather than dropping cwnd to
  *     ssthresh at once (a silence of half a window, then a burst), each ACK lets out data
  *     in proportion to what it delivered, so the flight comes down to ssthresh over one
@@ -76,6 +79,8 @@ void tcp_prr_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t delivered)
 
 void tcp_tlp_arm(struct umk_stack *s, struct tcpcb *tp)
 {
+	if (tp->flags & TF_RACK_WAIT)
+		return;               /* the reordering timer holds t_tlp; rack_detect rearms */
 	if (!(tp->flags & TF_SACK) || (tp->flags & (TF_RECOVERY | TF_TLP_OUT)) || !tp->srtt ||
 	    tp->snd_una == tp->snd_max || tp->state < TCPS_ESTABLISHED || tp->rxt_shift) {
 		timer_cancel(s, &tp->t_tlp);
@@ -94,15 +99,17 @@ void tcp_tlp_arm(struct umk_stack *s, struct tcpcb *tp)
 	timer_arm_in(s, &tp->t_tlp, pto);
 }
 
-static bool rack_check(struct umk_stack *s, struct tcpcb *tp);
+static void rack_detect(struct umk_stack *s, struct tcpcb *tp);
 
 static void tlp_fire(struct umk_stack *s, struct umk_timer *t)
 {
 	struct tcpcb *tp = container_of(t, struct tcpcb, t_tlp);
-	if (tp->flags & TF_RECOVERY) {
-		rack_check(s, tp);   /* the reordering timer (RFC 8985 6.3) */
+	if (tp->flags & TF_RACK_WAIT) {
+		rack_detect(s, tp);   /* the reordering timer (RFC 8985 6.3) */
 		return;
 	}
+	if (tp->flags & TF_RECOVERY)
+		return;
 	if (tp->snd_una == tp->snd_max || (tp->flags & TF_TLP_OUT) ||
 	    tp->state < TCPS_ESTABLISHED || !tp->sq.buf)
 		return;
@@ -156,57 +163,149 @@ void tcp_tlp_init(struct tcpcb *tp)
 	timer_init(&tp->t_tlp, tlp_fire);
 }
 
-/* ---- RFC 8985 6.2: a lost retransmission at SND.UNA ---- */
+/* ---- RFC 8985 6: RACK, for the segment at SND.UNA ---- */
 
-void tcp_rack_rxt_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq)
+static struct tcp_sent *sent_at(struct tcpcb *tp, int i)
 {
-	if (seq != tp->snd_una)
-		return;
-	tp->una_rxt_seq = seq;
-	tp->una_rxt_time = s->now;
-	tp->flags |= TF_UNA_RXT;
+	return &tp->sent[(tp->sent_head + i) % TCP_SENT_LOG];
 }
 
-void tcp_rack_una_moved(struct umk_stack *s, struct tcpcb *tp)
+void tcp_rack_sent(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len)
 {
-	tp->flags &= ~(unsigned)TF_UNA_RXT;
-	if ((tp->flags & TF_RECOVERY) && seq_lt(tp->snd_una, tp->high_rxt)) {
-		/* the new first hole was retransmitted already, at the latest now */
-		tp->una_rxt_seq = tp->snd_una;
-		tp->una_rxt_time = s->now;
-		tp->flags |= TF_UNA_RXT;
+	uint32_t now = (uint32_t)s->now;
+	bool rxt = seq_lt(seq, tp->snd_max);
+	if (tp->sent_n) {
+		struct tcp_sent *last = sent_at(tp, tp->sent_n - 1);
+		if (last->end == seq && last->time == now && last->rxt == rxt) {
+			last->end = seq + len;
+			return;
+		}
+	}
+	if (tp->sent_n == TCP_SENT_LOG) {
+		/* full: forget the runs SND.UNA has passed, else the oldest */
+		int k = 0;
+		for (int i = 0; i < tp->sent_n; i++)
+			if (seq_gt(sent_at(tp, i)->end, tp->snd_una))
+				*sent_at(tp, k++) = *sent_at(tp, i);
+		if (k == TCP_SENT_LOG) {
+			tp->sent_head = (uint8_t)((tp->sent_head + 1) % TCP_SENT_LOG);
+			k--;
+		}
+		tp->sent_n = (uint8_t)k;
+	}
+	*sent_at(tp, tp->sent_n++) = (struct tcp_sent){ seq, seq + len, now, rxt };
+}
+
+/* 6.2 step 2: an ACK for a retransmitted run may be the original's - its TSecr is older
+ * than the retransmission, or (no timestamps) it came sooner than any round trip could. */
+static bool ambiguous(struct umk_stack *s, const struct tcpcb *tp,
+		      const struct tcp_hdr_info *th, const struct tcp_sent *e)
+{
+	if (!e->rxt)
+		return false;
+	if ((tp->flags & TF_TS) && (th->opt.present & TCPO_TS) && th->opt.tsecr)
+		return seq_lt(th->opt.tsecr, e->time + tp->ts_offset);
+	return (uint32_t)s->now - e->time < tp->min_rtt;
+}
+
+/* 6.2 steps 1 and 2 for [start, end), delivered by this ACK (cumulatively or SACKed): the
+ * newest run overlapping it is the newest send it holds. */
+static void rack_update(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_info *th,
+			uint32_t start, uint32_t end)
+{
+	for (int i = tp->sent_n - 1; i >= 0; i--) {
+		const struct tcp_sent *e = sent_at(tp, i);
+		if (!seq_lt(e->start, end) || !seq_gt(e->end, start) || ambiguous(s, tp, th, e))
+			continue;
+		uint32_t dend = seq_lt(e->end, end) ? e->end : end;
+		int32_t dt = (int32_t)(e->time - tp->rack_time);
+		if (!tp->rack_valid || dt > 0 || (dt == 0 && seq_gt(dend, tp->rack_end))) {
+			tp->rack_valid = true;
+			tp->rack_time = e->time;
+			tp->rack_end = dend;
+		}
+		return;
 	}
 }
 
-/* Deemed lost (RFC 8985 6.2): a SACK arrived at least an RTT after the retransmission (so it
- * reports data sent after it), and the retransmission is older than RTT + RTT/4. */
-static bool rack_lost_rxt(struct umk_stack *s, const struct tcpcb *tp)
+/* The newest send of the segment at SND.UNA, or NULL when the log no longer has it. */
+static const struct tcp_sent *una_sent(struct tcpcb *tp)
 {
-	if ((tp->flags & (TF_RECOVERY | TF_SACK | TF_UNA_RXT)) !=
-	    (TF_RECOVERY | TF_SACK | TF_UNA_RXT) || tp->una_rxt_seq != tp->snd_una || !tp->srtt)
-		return false;
-	uint32_t r = srtt_ms(tp);
-	return tp->rack_sack_time >= tp->una_rxt_time + r &&
-	       s->now - tp->una_rxt_time > (uint64_t)r + r / 4 + 1;
-}
-
-static bool rack_check(struct umk_stack *s, struct tcpcb *tp)
-{
-	if (!rack_lost_rxt(s, tp))
-		return false;
-	COUNT(s, TCP_LOST_RETRANS);
-	tcp_retransmit_una(s, tp);
-	return true;
-}
-
-void tcp_rack_sack(struct umk_stack *s, struct tcpcb *tp)
-{
-	tp->rack_sack_time = s->now;
-	if (rack_check(s, tp))
-		return;
-	if ((tp->flags & TF_UNA_RXT) && tp->una_rxt_seq == tp->snd_una && tp->srtt) {
-		/* 6.3: the reordering timer; the same timer as the probe (never both at once) */
-		uint32_t r = srtt_ms(tp);
-		timer_arm(s, &tp->t_tlp, tp->una_rxt_time + r + r / 4 + 2);
+	for (int i = tp->sent_n - 1; i >= 0; i--) {
+		const struct tcp_sent *e = sent_at(tp, i);
+		if (seq_leq(e->start, tp->snd_una) && seq_gt(e->end, tp->snd_una))
+			return e;
 	}
+	return NULL;
+}
+
+/* 6.2 step 5 (4 for the window) for the segment at SND.UNA: lost when it went out before
+ * the newest delivered send (earlier, or at the same time and below it) and longer ago
+ * than SRTT plus the reordering window (a quarter of the smallest RTT, at least the clock's
+ * 1 ms). Not yet lost: *when says at what time (ms) it will be; 0 when it will not. */
+static bool una_lost(struct umk_stack *s, struct tcpcb *tp, bool *rxt, uint64_t *when)
+{
+	*when = 0;
+	if (!tp->rack_valid || !tp->srtt || tp->snd_una == tp->snd_max)
+		return false;
+	const struct tcp_sent *e = una_sent(tp);
+	if (!e)
+		return false;
+	uint32_t seg_end = e->end;
+	if (seq_gt(seg_end, tp->snd_una + tcp_maxseg(s, tp)))
+		seg_end = tp->snd_una + tcp_maxseg(s, tp);
+	int32_t dt = (int32_t)(tp->rack_time - e->time);
+	if (dt < 0 || (dt == 0 && !seq_gt(tp->rack_end, seg_end)))
+		return false;
+	uint32_t reo = tp->min_rtt / 4 ? tp->min_rtt / 4 : 1;
+	int32_t left = (int32_t)(e->time + srtt_ms(tp) + reo - (uint32_t)s->now);
+	*rxt = e->rxt;
+	if (left <= 0)
+		return true;
+	*when = s->now + (uint32_t)left;
+	return false;
+}
+
+static void rack_detect(struct umk_stack *s, struct tcpcb *tp)
+{
+	bool waited = tp->flags & TF_RACK_WAIT, rxt = false;
+	uint64_t when;
+	tp->flags &= ~(unsigned)TF_RACK_WAIT;
+	if (una_lost(s, tp, &rxt, &when)) {
+		tp->flags |= TF_UNA_LOST;
+		if (tp->flags & TF_RECOVERY) {
+			s->counters[rxt ? CNT_TCP_LOST_RETRANS : CNT_TCP_RACK_LOST]++;
+			tcp_retransmit_una(s, tp);
+			return;
+		}
+		/* RFC 6582 3.2 (2) keeps a recovery off data sent before the last one began;
+		 * the segment at recover was sent after (time, not a count, found it lost) */
+		if ((seq_geq(tp->snd_una, tp->recover) || tp->recover == tp->iss) &&
+		    !tp->rxt_shift) {
+			COUNT(s, TCP_RACK_LOST);
+			tcp_enter_recovery(s, tp);   /* resends it */
+			return;
+		}
+	} else if (when) {
+		/* 6.3: the reordering timer; the probe's timer, which waits meanwhile */
+		tp->flags |= TF_RACK_WAIT;
+		timer_arm(s, &tp->t_tlp, when);
+		return;
+	}
+	if (waited) {
+		timer_cancel(s, &tp->t_tlp);
+		tcp_tlp_arm(s, tp);
+	}
+}
+
+void tcp_rack_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_info *th,
+		  uint32_t old_una)
+{
+	if (seq_gt(tp->snd_una, old_una))
+		rack_update(s, tp, th, old_una, tp->snd_una);
+	if (th->opt.present & TCPO_SACK)
+		for (int i = 0; i < th->opt.n_sack; i++)
+			if (seq_gt(th->opt.sack[i].end, tp->snd_una))
+				rack_update(s, tp, th, th->opt.sack[i].start, th->opt.sack[i].end);
+	rack_detect(s, tp);
 }

@@ -167,8 +167,10 @@ int tcp_xmit(struct umk_stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, 
 		return r;
 	}
 	s->counters[CNT_TCP_OUT_SEGS] += nsegs;    /* RFC 4022 tcpOutSegs: wire segments */
-	if (len)
+	if (len) {
 		tp->tso_segs = nsegs;
+		tcp_rack_sent(s, tp, seq, len);
+	}
 	if (nsegs > 1)
 		COUNT(s, TCP_OUT_SUPER_SEGS);
 	if (tp->flags & TF_RECOVERY)
@@ -308,7 +310,6 @@ static void sack_retransmit(struct umk_stack *s, struct tcpcb *tp, uint32_t maxs
 		if (tcp_xmit(s, tp, seq, len, TH_ACK))
 			return;
 		COUNT(s, TCP_RETRANS_SEGS);
-		tcp_rack_rxt_sent(s, tp, seq);
 		tp->high_rxt = seq + len;
 		if (!timer_armed(&tp->t_rexmt))
 			tcp_rexmt_arm(s, tp);
@@ -397,10 +398,18 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			/* urgent data goes out past Nagle (RFC 9293 3.8.5: "as quickly as possible") */
 			else if ((tp->flags & TF_SND_URG) && seq_lt(tp->snd_nxt, tp->snd_up))
 				send = true;
-			/* RFC 9293 3.7.4 Nagle: a short segment only with nothing in flight */
+			/* RFC 9293 3.7.4 Nagle, in Minshall's form (Linux's too): a short segment
+			 * only while no other short one is unacknowledged, so the short end of a
+			 * write goes at once rather than after the ACK of all before it (a round
+			 * trip, or an RTO when that ACK is what a loss took) */
 			else if (off + len == tp->sq.len &&
 				 ((tp->flags & TF_NODELAY) || tp->snd_nxt == tp->snd_una ||
+				  !(tp->flags & TF_SML_OUT) || seq_leq(tp->snd_sml, tp->snd_una) ||
 				  (tp->flags & TF_FIN_QUEUED)))
+				send = true;
+			/* in SACK recovery the tail goes as the window lets it: its SACK is what
+			 * finds a lost retransmission before the RTO (no probes in recovery) */
+			else if (off + len == tp->sq.len && sack_rec)
 				send = true;
 			/* RFC 9293 3.8.6.2.1 sender SWS: at least half the largest window */
 			else if (tp->max_sndwnd && len >= tp->max_sndwnd / 2)
@@ -436,6 +445,10 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			tp->flags &= ~(unsigned)TF_FORCE;
 			tp->snd_max = seq_max(tp->snd_max, tp->snd_nxt + 1);
 			return;
+		}
+		if (len && len < maxseg && !rexmit) {
+			tp->flags |= TF_SML_OUT;
+			tp->snd_sml = tp->snd_nxt + len;
 		}
 		tp->snd_nxt += len + (fin ? 1 : 0);
 		if (seq_gt(tp->snd_nxt, tp->snd_max)) {

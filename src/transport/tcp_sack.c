@@ -177,8 +177,10 @@ uint32_t tcp_sb_pipe(const struct tcpcb *tp)
 {
 	uint32_t pipe = 0;
 	FOR_HOLES(tp, a, b, {
-		if (!tcp_sb_is_lost(tp, a))
-			pipe += b - a;                          /* RFC 6675 4 SetPipe (a) */
+		/* RFC 6675 4 SetPipe (a), and RFC 8985's verdict on the first hole */
+		bool lost = (tp->flags & TF_UNA_LOST) && a == tp->snd_una;
+		if (!lost && !tcp_sb_is_lost(tp, a))
+			pipe += b - a;
 		if (seq_lt(a, tp->high_rxt))                    /* (b): retransmitted */
 			pipe += seq_min(b, tp->high_rxt) - a;
 	});

@@ -28,6 +28,8 @@ void tcp_rtt_sample(struct umk_stack *s, struct tcpcb *tp, uint32_t rtt)
 	if (!rtt)
 		rtt = 1;
 	tp->last_rtt = rtt;
+	if (!tp->min_rtt || rtt < tp->min_rtt)
+		tp->min_rtt = rtt;
 	tcp_hystart_rtt(tp, rtt);
 	if (!tp->srtt) {
 		tp->srtt = rtt << 3;
@@ -114,7 +116,8 @@ static void rexmt_fire(struct umk_stack *s, struct umk_timer *t)
 		tp->cwnd = tp->mss - tcp_data_optlen(tp);   /* RFC 5681 3.1: LW = 1 SMSS */
 		tp->bytes_acked = 0;
 	}
-	tp->flags &= ~(unsigned)(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT | TF_UNA_RXT);
+	tp->flags &= ~(unsigned)(TF_RECOVERY | TF_RTT_TIMING | TF_TLP_OUT | TF_RACK_WAIT |
+				 TF_UNA_LOST);
 	tp->dupacks = 0;
 	tp->lt_extra = 0;
 	timer_cancel(s, &tp->t_tlp);

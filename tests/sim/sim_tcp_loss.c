@@ -7,6 +7,8 @@
  *   - RFC 8985 6.2: the fast retransmission of a hole is lost as well; newer data SACKed
  *     more than SRTT + SRTT/4 later sends it again, with no RTO;
  *   - RFC 3042 limited transmit: the first two duplicate ACKs each release a new segment;
+ *     and with no third, RACK's reordering timer (RFC 8985 6.3) finds the loss;
+ *   - Nagle in Minshall's form: a write's short end goes at once, a second waits;
  *   - RFC 9406 HyStart++: behind a bottleneck (the receiver takes so many segments a
  *     millisecond, the rest queue) the growing RTT ends slow start without a loss; on a
  *     path without a queue it does not;
@@ -275,11 +277,13 @@ static void test_limited_transmit(void **state)
 	struct tcp_hdr_info segs[SEEN_MAX];
 	memcpy(segs, seen, (size_t)n * sizeof(segs[0]));
 	seen_reset();
+	/* both sent at once: they arrive before RACK's reordering window (SRTT + min RTT / 4
+	 * after the segment went) is over */
 	for (int i = 1; i <= 2; i++) {
 		rx_add(&r, segs[i].seq, segs[i].seq + segs[i].payload_len);
 		rx_ack(&r);
-		sim_run_for(net, 2);
 	}
+	sim_run_for(net, 1);
 	assert_int_equal(counter(a, "LimitedTransmits"), 2);
 	assert_int_equal(counter(a, "FastRetransmits"), 0);
 	/* each duplicate ACK let one new segment past cwnd */
@@ -288,6 +292,49 @@ static void test_limited_transmit(void **state)
 		if (seq_geq(seen[i].seq, r.base + 10 * MSS) && seen[i].payload_len)
 			fresh++;
 	assert_int_equal(fresh, 2);
+	/* RFC 8985 6.3: when the window is over, with no third duplicate ACK, the reordering
+	 * timer finds the first segment lost (segments sent after it were delivered) */
+	seen_reset();
+	sim_run_for(net, 10);
+	assert_int_equal(counter(a, "RackLossesDetected"), 1);
+	assert_int_equal(counter(a, "FastRetransmits"), 1);
+	assert_int_equal(counter(a, "RetransmitTimeouts"), 0);
+	bool resent = false;
+	for (int i = 0; i < n_seen; i++)
+		resent |= seen[i].seq == r.base && seen[i].payload_len == MSS;
+	assert_true(resent);
+	sim_net_free(net);
+}
+
+/* RFC 9293 3.7.4 Nagle in Minshall's form: the short end of a write goes at once while
+ * only full-sized segments are unacknowledged; a second short write waits for the first
+ * short segment's ACK. */
+static void test_minshall_nagle(void **state)
+{
+	(void)state;
+	struct rx r;
+	int sd = rx_open(&r, 44, 3 * MSS + 100);
+	sim_run_for(net, 1);
+	int data = 0, tail = 0;
+	for (int i = 0; i < n_seen; i++) {
+		data += seen[i].payload_len > 0;
+		tail += seen[i].payload_len == 100;
+	}
+	assert_int_equal(data, 4);
+	assert_int_equal(tail, 1);
+	seen_reset();
+	static const uint8_t more[50];
+	assert_int_equal(umk_send(a, sd, more, sizeof(more), 0), (ssize_t)sizeof(more));
+	sim_run_for(net, 1);
+	for (int i = 0; i < n_seen; i++)
+		assert_int_equal(seen[i].payload_len, 0);
+	rx_add(&r, r.base, r.base + 3 * MSS + 100);
+	rx_ack(&r);
+	sim_run_for(net, 2);
+	tail = 0;
+	for (int i = 0; i < n_seen; i++)
+		tail += seen[i].payload_len == sizeof(more);
+	assert_int_equal(tail, 1);
 	sim_net_free(net);
 }
 
@@ -383,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_probe_keeps_cwnd),
 		cmocka_unit_test(test_lost_retransmission),
 		cmocka_unit_test(test_limited_transmit),
+		cmocka_unit_test(test_minshall_nagle),
 		cmocka_unit_test(test_hystart_bottleneck),
 		cmocka_unit_test(test_hystart_clean),
 		cmocka_unit_test(test_app_limited),
