@@ -301,6 +301,11 @@ static void rack_detect(struct umk_stack *s, struct tcpcb *tp)
 void tcp_rack_ack(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_info *th,
 		  uint32_t old_una)
 {
+	/* nothing SACKed, no recovery, no timer: no hole to judge (a lost tail is the probe's);
+	 * the ACKs of a clean transfer pass by without walking the log */
+	if (!tp->n_sb && !(th->opt.present & TCPO_SACK) &&
+	    !(tp->flags & (TF_RECOVERY | TF_RACK_WAIT)))
+		return;
 	if (seq_gt(tp->snd_una, old_una))
 		rack_update(s, tp, th, old_una, tp->snd_una);
 	if (th->opt.present & TCPO_SACK)

@@ -129,7 +129,7 @@ static void test_bulk_reno_loss2(void **state) { (void)state; bulk(0.02, "reno",
  * loss probe were both lost, which only the RTO (1 s at least, RFC 6298 2.4) repairs; with
  * RACK timing the segment at SND.UNA from a send log (entering recovery without three
  * duplicate ACKs), Minshall's Nagle and the tail sent in recovery, 680 ms / 0 and
- * 1714 ms / 1. The bounds fail all but the last three. */
+ * 1685 ms / 1. The bounds fail all but the last three. */
 static uint64_t loss_run(double loss, size_t n, uint64_t seed, uint64_t *rtos)
 {
 	two_stacks_cfg(seed, NULL);
