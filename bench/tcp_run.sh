@@ -109,11 +109,19 @@ tapstat() { # SOCK ROW
 }
 echo "umikamed TAP offloads: default $(tapstat "$SOCK" Offloads), -O $(tapstat "$SOCKO" Offloads)"
 
-PORT=7000
+# Each transfer a port of its own: they run in $(...), so the counter lives in a file; a
+# port used again could meet the stack's last connection on it
+next_port() {
+	PORT=$(($(cat "$TMP/port" 2>/dev/null || echo 7000) + 1))
+	echo "$PORT" >"$TMP/port"
+}
+# the peers' output files are removed before the peer starts: `>FILE &` truncates in the
+# child, so a "listening" left from the last transfer could otherwise be read first
 waitfor() { # FILE: until the peer said "listening" (or 10 s)
 	for _ in $(seq 200); do grep -q listening "$1" 2>/dev/null && return; sleep 0.05; done
 	echo "peer did not start: $(cat "$1")" >&2
 }
+PEER_TIMEOUT=(timeout 300)   # a peer whose other end failed does not wait for ever
 # xfer SINK_PREFIX... -- SOURCE_PREFIX... HOST: one transfer, prints MB/s (10^6 bytes/s)
 xfer() {
 	local sink=() src=() host
@@ -121,11 +129,12 @@ xfer() {
 	shift
 	host=${*: -1}
 	src=("${@:1:$#-1}")
-	PORT=$((PORT + 1))
-	"${sink[@]}" sink "$PORT" >"$TMP/sink" 2>&1 &
+	next_port
+	rm -f "$TMP/sink"
+	"${PEER_TIMEOUT[@]}" "${sink[@]}" sink "$PORT" >"$TMP/sink" 2>&1 &
 	local pid=$!
 	waitfor "$TMP/sink"
-	"${src[@]}" source "$host" "$PORT" "$MB" || true
+	"${PEER_TIMEOUT[@]}" "${src[@]}" source "$host" "$PORT" "$MB" || kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	line=$(grep '^bytes' "$TMP/sink" || echo "bytes 0 failed: $(cat "$TMP/sink")")
 	# bytes B seconds T MB/s R
@@ -236,11 +245,13 @@ pingpong() { # NAME ECHO... -- PING... HOST
 	shift
 	while [ "$1" != -- ]; do echo+=("$1"); shift; done
 	shift
-	PORT=$((PORT + 1))
-	"${echo[@]}" echo "$PORT" >"$TMP/echo" 2>&1 &
+	next_port
+	rm -f "$TMP/echo"
+	"${PEER_TIMEOUT[@]}" "${echo[@]}" echo "$PORT" >"$TMP/echo" 2>&1 &
 	local pid=$!
 	waitfor "$TMP/echo"
-	line=$("${@:1:$#-1}" ping "${*: -1}" "$PORT" "$N" || echo "rtt_us median failed p99 - min -")
+	line=$("${PEER_TIMEOUT[@]}" "${@:1:$#-1}" ping "${*: -1}" "$PORT" "$N" ||
+		{ kill "$pid" 2>/dev/null; echo "rtt_us median failed p99 - min -"; })
 	wait "$pid" 2>/dev/null || true
 	set -- $line
 	printf '  %-38s median %8s  p99 %8s  min %8s\n' "$name" "$3" "$5" "$7"
