@@ -331,8 +331,8 @@ if want callgrind && command -v valgrind >/dev/null; then
 		callgrind_annotate "$cg" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -8 | sed 's/^/    /' || true
 		echo "  who calls memcpy and the checksum (callers, instructions below them):"
 		callgrind_annotate --tree=caller "$cg" 2>/dev/null |
-			awk '/^ *[0-9,]+ +(\([0-9.]+%\) +)?< / {buf = buf $0 "\n"; next}
-			     /^ *[0-9,]+ +(\([0-9.]+%\) +)?\* .*(memcpy|memmove|csum_add)/ {printf "%s%s\n", buf, $0}
+			awk '/^ *[0-9,]+ +(\( *[0-9.]+%\) +)?< / {buf = buf $0 "\n"; next}
+			     /^ *[0-9,]+ +(\( *[0-9.]+%\) +)?\* .*(memcpy|memmove|csum_add)/ {printf "%s%s\n", buf, $0}
 			     {buf = ""}' | sed 's/\[[^]]*\]//g; s/^/    /' | head -30 || true
 	fi
 fi
