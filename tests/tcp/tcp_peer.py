@@ -2,10 +2,13 @@
 tcp_peer.py - what the TCP interop tests share (test_tcp_linux.py, test_tcp_impaired.py):
 random payload files with their SHA-256, the Linux end of a transfer (a sink that hashes
 what arrives and a source that sends a file, both reading `ss -tien` while the connection
-is up), and the check of Linux's view of the negotiated options.
+is up), the check of Linux's view of the negotiated options, and umikamed's offload
+counters (the TAP's virtio-net header rows and TCP's OutSuperSegments, from `umk -j stats`).
 """
 import hashlib
+import json
 import os
+import subprocess
 
 
 def payload(dirpath, mb):
@@ -59,3 +62,26 @@ def check_ss(out):
     line = next((l for l in out.splitlines() if "wscale:" in l), None)
     assert line, out
     assert "ts" in line.split() and "sack" in line.split(), line
+
+
+def umk_stats(umk, sock):
+    """umikamed's counters (`umk -j stats`): {group: {name: value}}, taps as "tap NAME"."""
+    r = subprocess.run([umk, "-s", sock, "-j", "stats"], check=True, capture_output=True,
+                       text=True)
+    return json.loads(r.stdout)
+
+
+# the counters that show TAP offloads at work: the tap's rows and TCP's super-segments
+OFFLOAD_ROWS = ("RxGsoFrames", "RxCsumPartial", "TxGsoFrames", "TxCsumPartial")
+
+
+def offload_counters(umk, sock, tap):
+    st = umk_stats(umk, sock)
+    c = {k: st["tap " + tap][k] for k in OFFLOAD_ROWS + ("Offloads", "RxOffloadRefused")}
+    c["OutSuperSegments"] = st["tcp"]["OutSuperSegments"]
+    return c
+
+
+def counters_delta(before, after):
+    """What moved between two offload_counters (Offloads, a setting, left out)."""
+    return {k: after[k] - before[k] for k in after if k != "Offloads"}
