@@ -135,11 +135,14 @@ static uint64_t random_seed(void)
 static void arm_timer(struct daemon *d)
 {
 	umk_time_t t = umk_next_deadline(d->stack);
+	/* the stack's clock is CLOCK_MONOTONIC in ms; never 0, which would disarm */
+	if (t == 0)
+		t = 1;
+	if (t == d->timer_armed)
+		return;         /* one system call less per turn of the loop under traffic */
+	d->timer_armed = t;
 	struct itimerspec its = { 0 };
 	if (t != UMK_TIME_NEVER) {
-		/* the stack's clock is CLOCK_MONOTONIC in ms; never 0, which would disarm */
-		if (t == 0)
-			t = 1;
 		its.it_value.tv_sec = (time_t)(t / 1000);
 		its.it_value.tv_nsec = (long)(t % 1000) * 1000000;
 	}
@@ -164,6 +167,7 @@ static int setup_loop(struct daemon *d)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->timer_armed = 0;                 /* nothing armed yet (no deadline is 0) */
 	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0 || epoll_add(d, d->sigfd, TAG_SIGNAL) ||
 	    epoll_add(d, d->timerfd, TAG_TIMER))
 		return -1;
@@ -192,6 +196,7 @@ static void run(struct daemon *d)
 				uint64_t expirations;
 				while (read(d->timerfd, &expirations, sizeof(expirations)) > 0)
 					;
+				d->timer_armed = 0;     /* spent: arm again, whatever the deadline */
 			} else if (tag == TAG_SIGNAL) {
 				struct signalfd_siginfo si;
 				while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {

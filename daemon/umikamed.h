@@ -35,6 +35,8 @@ struct daemon {
 	struct tap *taps[UMKD_MAX_TAPS];
 	int ntaps;
 	int epfd, timerfd, sigfd, listen_fd;
+	umk_time_t timer_armed;          /* the deadline timerfd holds (UMK_TIME_NEVER: none;
+	                                  * 0: unknown, arm at the next turn) */
 	char sockpath[108];
 	bool foreground;
 	int log_level;
