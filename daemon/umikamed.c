@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "umikame/socket.h"
 #include "umikamed.h"
 
 /* epoll tags for the daemon's own fds; clients carry their pointer (never this small) */
@@ -208,7 +209,11 @@ static void run(struct daemon *d)
 			} else if (tag == TAG_LISTEN) {
 				server_accept(d);
 			} else if (tag >= TAG_TAP0 && tag < TAG_MAX) {
+				/* what the batch's segments call for goes out after it: one ACK
+				 * for a run of segments of one connection, as GRO would make */
+				umk_cork(d->stack);
 				tap_rx(d->taps[tag - TAG_TAP0], RX_BUDGET);
+				umk_uncork(d->stack);
 			} else {
 				server_client_event(d, evs[i].data.ptr, evs[i].events);
 			}

@@ -720,7 +720,12 @@ static void synced_input(struct umk_stack *s, struct tcpcb *tp, struct seg *g)
 	} else if (dlen && tp->state != TCPS_TIME_WAIT) {
 		tp->flags |= TF_ACKNOW;  /* after the peer's FIN: nothing more can be data */
 	}
-	tcp_output(s, tp);
+	/* corked around a driver's batch, the ACK of data waits for the batch's end: one for
+	 * its segments; what an ACK lets out goes at once (ACK clocking, no bursts) */
+	if (dlen)
+		tcp_output_soon(s, tp);
+	else
+		tcp_output(s, tp);
 }
 
 /* ---- entry ---- */

@@ -4,7 +4,8 @@
  * makes: while corked, a send queues its data and sends nothing; umk_uncork sends it; a
  * second connection's send releases the first one's; a read that opens the window sends
  * its update only at umk_uncork; and a connection freed while its output waits is
- * forgotten, not touched. Topology: sim_tcp_util.h's A and the hand-made peer "B".
+ * forgotten, not touched; corked around a batch of received segments (umikamed's TAP reads),
+ * one ACK answers them. Topology: sim_tcp_util.h's A and the hand-made peer "B".
  */
 #define _GNU_SOURCE
 #include "sim_tcp_util.h"
@@ -94,12 +95,48 @@ static void test_freed_connection_is_forgotten(void **state)
 	sim_net_free(net);
 }
 
+/* Corked around a driver's batch, as umikamed is around each round of TAP reads: the
+ * segments of one connection that arrive in it are answered by one ACK at umk_uncork, as a
+ * receiver that coalesces (GRO) would answer them; uncorked, every second one is. */
+static void test_batch_one_ack(void **state)
+{
+	(void)state;
+	peer_setup(44, NULL);
+	int l = listen_on(8080, 4);
+	struct peer p = { .sport = 40004, .dport = 8080 };
+	(void)peer_open(&p, l, 1000);
+	static uint8_t buf[MSS];
+	memset(buf, 'f', sizeof(buf));
+	for (int corked = 1; corked >= 0; corked--) {
+		seen_reset();
+		if (corked)
+			umk_cork(a);
+		for (int i = 0; i < 6; i++) {
+			struct tcp_hdr_info h = peer_seg(&p, TH_ACK);
+			inject_nowait(&h, buf, sizeof(buf));
+			p.snd_nxt += sizeof(buf);
+		}
+		sim_run_for(net, 5);
+		if (corked) {
+			assert_int_equal(n_seen, 0);     /* the ACKs wait for the batch's end */
+			umk_uncork(a);
+			sim_run_for(net, 2);
+			assert_int_equal(n_seen, 1);
+		} else {
+			assert_int_equal(n_seen, 3);     /* RFC 9293 3.8.6.3: every second */
+		}
+		assert_int_equal(seen[n_seen - 1].ack, p.snd_nxt);
+	}
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_waits_for_uncork),
 		cmocka_unit_test(test_second_connection_releases_first),
 		cmocka_unit_test(test_freed_connection_is_forgotten),
+		cmocka_unit_test(test_batch_one_ack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
