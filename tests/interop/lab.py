@@ -280,7 +280,7 @@ class Lab:
     """One namespace with umikamed (or the Linux target) on tap0. See the module docstring."""
 
     def __init__(self, request=None, create_tap=False, config=None, capture=True,
-                 wait_ready=True, ifname="tap0"):
+                 wait_ready=True, ifname="tap0", hooks=()):
         self.id = next(_counter)
         self.ns = "umk%d_%d" % (os.getpid(), self.id)
         self.ifname = ifname
@@ -296,6 +296,7 @@ class Lab:
         os.makedirs(LOGROOT, exist_ok=True)
         self.logpath = os.path.join(LOGROOT, "%s.umikamed.log" % name[:120])
         self.ns_created = []
+        self.first_hooks = list(hooks)   # capture hooks from the first frame on (DAD tests)
         try:
             self._setup(create_tap, config, capture, wait_ready)
         except BaseException:
@@ -342,6 +343,7 @@ class Lab:
             if capture:
                 self.cap = Capture(self.ns, self.ifname)
                 self.cap.hooks.append(self.neighbors)
+                self.cap.hooks.extend(self.first_hooks)
             sh(["ip", "-n", self.tns, "link", "set", "eth0", "up"])
             self.wait_linux_ll()
             self.wait_target_ll_linux()
@@ -356,6 +358,7 @@ class Lab:
             if capture:
                 self.cap = Capture(self.ns, self.ifname)
                 self.cap.hooks.append(self.neighbors)
+                self.cap.hooks.extend(self.first_hooks)
         self.boot_mark = 0
         self.start_daemon(config)
         if create_tap:
@@ -363,6 +366,7 @@ class Lab:
             if capture:
                 self.cap = Capture(self.ns, self.ifname)
                 self.cap.hooks.append(self.neighbors)
+                self.cap.hooks.extend(self.first_hooks)
         self.wait_linux_ll()
         if wait_ready:
             self.wait_ready()

@@ -55,10 +55,11 @@ def wait_dad_outcome(lab, prefix, seconds=6):
     lab.check_alive()
 
 
-@pytest.mark.lab(wait_ready=False)
+# the hooks are in place before umikamed starts: its first DAD probe may leave within
+# milliseconds (RFC 4862 5.4.2's random delay), before the lab's set-up is over
+@pytest.mark.lab(wait_ready=False, hooks=(defend,))
 def test_dad_collision_link_local(lab):
     lab.require_umk()
-    lab.cap.hooks.append(defend)
     wait_dad_outcome(lab, "fe80:")
     first, same, addrs, probes = check_failed(lab, "an NA defending it", "fe80:")
     if same:
@@ -79,10 +80,9 @@ def test_dad_collision_link_local(lab):
         assert len(targets) > 1, "the duplicate address vanished without dadfailed or a retry"
 
 
-@pytest.mark.lab(wait_ready=False)
+@pytest.mark.lab(wait_ready=False, hooks=(also_probe,))
 def test_dad_simultaneous_probe(lab):
     lab.require_umk()
-    lab.cap.hooks.append(also_probe)
     wait_dad_outcome(lab, "fe80:")
     check_failed(lab, "another node's simultaneous probe", "fe80:")
 
