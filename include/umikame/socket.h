@@ -94,10 +94,13 @@ UMK_API int umk_getsockopt(struct umk_stack *s, int sd, int level, int name, voi
 			   socklen_t *len);
 
 /* Output cork, for an embedded stack serving other processes' socket calls (umikamed's
- * remote socket API): between umk_cork and umk_uncork, the TCP segments a send or a
- * window-opening read would make go out only at umk_uncork, so the answer to the call can
- * be on its way first and the caller's next call overlaps their transmission. Segments
- * driven by input and timers are never held. No effect on a remote stack. */
+ * remote socket API) or reading frames in batches: between umk_cork and umk_uncork, the TCP
+ * segments a send or a window-opening read would make, and the ACK of data received, go out
+ * only at umk_uncork. So the answer to a call can be on its way first and the caller's next
+ * call overlaps their transmission; and the segments of one connection in a batch of
+ * received frames are answered by one ACK, as a coalescing receiver's. One connection's
+ * output waits at a time (another's releases it). What an arriving ACK lets a sender send,
+ * and what timers send, is never held. No effect on a remote stack. */
 UMK_API void umk_cork(struct umk_stack *s);
 UMK_API void umk_uncork(struct umk_stack *s);
 
