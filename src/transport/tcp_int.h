@@ -248,7 +248,7 @@ struct tcp_state {
 	uint32_t challenge_tokens;       /* RFC 5961 7 rate limit */
 	uint64_t challenge_refill;
 	const struct tcp_cc_ops *default_cc;
-	bool corked;                     /* umk_cork: socket calls' output waits */
+	bool corked;                     /* umk_cork: socket calls' output and data ACKs wait */
 	struct tcpcb *deferred;          /* the connection whose output waits (one at most) */
 };
 
@@ -262,7 +262,7 @@ struct tcpcb *tcp_newcb(struct umk_stack *s);
 void tcp_hash_insert(struct umk_stack *s, struct tcpcb *tp);
 /* Allocates the rings of an established connection. 0 or -ENOMEM. */
 int tcp_rings_alloc(struct tcpcb *tp);
-/* tcp_output, or at umk_uncork while the stack is corked (socket calls only). */
+/* tcp_output, or at umk_uncork while the stack is corked (socket calls, the ACK of data). */
 void tcp_output_soon(struct umk_stack *s, struct tcpcb *tp);
 /* Frees tp: timers, tables, rings. */
 void tcp_free(struct umk_stack *s, struct tcpcb *tp);
