@@ -130,6 +130,31 @@ static void test_batch_one_ack(void **state)
 	sim_net_free(net);
 }
 
+/* Corked around a batch, what an arriving ACK lets a sender send still goes at once (ACK
+ * clocking: held to the batch's end it would leave in bursts). */
+static void test_batch_ack_clock_not_held(void **state)
+{
+	(void)state;
+	peer_setup(45, NULL);
+	int l = listen_on(8080, 4);
+	struct peer p = { .sport = 40005, .dport = 8080 };
+	int sd = peer_open(&p, l, 1000);
+	static uint8_t buf[30 * MSS];
+	memset(buf, 'g', sizeof(buf));
+	assert_int_equal(umk_send(a, sd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	sim_run_for(net, 5);
+	assert_int_equal(data_segs(), 10);              /* RFC 6928: the initial window */
+	seen_reset();
+	umk_cork(a);
+	p.rcv_nxt += 2 * MSS;                           /* the peer acknowledges two */
+	struct tcp_hdr_info h = peer_seg(&p, TH_ACK);
+	inject_nowait(&h, NULL, 0);
+	sim_run_for(net, 5);
+	assert_true(data_segs() >= 2);                  /* sent before umk_uncork */
+	umk_uncork(a);
+	sim_net_free(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_second_connection_releases_first),
 		cmocka_unit_test(test_freed_connection_is_forgotten),
 		cmocka_unit_test(test_batch_one_ack),
+		cmocka_unit_test(test_batch_ack_clock_not_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
