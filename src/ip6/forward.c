@@ -179,9 +179,18 @@ void ip6_forward(struct umk_stack *s, struct umk_if *ifp, struct umk_pkt *pkt)
 		}
 		return;
 	}
-	if ((pkt->flags & PKT_F_CSUM_PARTIAL) && gso_csum_finish(s, pkt)) {
-		pkt_free(s, pkt);
-		return;
+	if (pkt->flags & PKT_F_CSUM_PARTIAL) {
+		/* a sum starting inside the IPv6 header would write over the header we forward
+		 * by (its payload length, its addresses): no driver's checksum sits there */
+		if (pkt->csum_start < pkt->net_off + IP6_HLEN) {
+			COUNT(s, GSO_DROP_CSUM_OFFSETS);
+			pkt_free(s, pkt);
+			return;
+		}
+		if (gso_csum_finish(s, pkt)) {
+			pkt_free(s, pkt);
+			return;
+		}
 	}
 	COUNT(s, IP6_IN_FORW_DATAGRAMS);
 	if (ip6_hdr_parse(pkt->data, pkt->len, &h)) {
