@@ -42,8 +42,10 @@ static inline struct sockaddr_in6 SA(const char *addr, uint16_t port)
 	return s;
 }
 
-/* Two stacks; cfg (NULL = sim defaults) applies to both, with its own seed for each. */
-static inline void two_stacks_cfg(uint64_t seed, const struct umk_stack_config *cfg)
+/* Two stacks; cfg (NULL = sim defaults) applies to both, with its own seed for each; each
+ * port plain (0) or with the offloads given (sim_attach_offload). */
+static inline void two_stacks_offl_cfg(uint64_t seed, const struct umk_stack_config *cfg,
+				       unsigned offl_a, unsigned offl_b)
 {
 	net = sim_net_new(seed);
 	link0 = sim_link_new(net, 1, 0.0);
@@ -57,8 +59,9 @@ static inline void two_stacks_cfg(uint64_t seed, const struct umk_stack_config *
 		a = sim_stack_new(net, NULL);
 		b = sim_stack_new(net, NULL);
 	}
-	ia = sim_attach(net, link0, a, "eth0", mac_a, 1500, &port_a);
-	ib = sim_attach(net, link0, b, "eth0", mac_b, 1500, &port_b);
+	ia = sim_attach_offload(net, link0, a, "eth0", mac_a, 1500, offl_a, &port_a);
+	ib = sim_attach_offload(net, link0, b, "eth0", mac_b, 1500, offl_b, &port_b);
+	assert_true(ia > 0 && ib > 0);
 	umk_if_up(a, ia);
 	umk_if_up(b, ib);
 	struct in6_addr ga, gb;
@@ -67,6 +70,11 @@ static inline void two_stacks_cfg(uint64_t seed, const struct umk_stack_config *
 	assert_int_equal(umk_addr_add(a, ia, &ga, 64), 0);
 	assert_int_equal(umk_addr_add(b, ib, &gb, 64), 0);
 	sim_run_for(net, 5000); /* DAD */
+}
+
+static inline void two_stacks_cfg(uint64_t seed, const struct umk_stack_config *cfg)
+{
+	two_stacks_offl_cfg(seed, cfg, 0, 0);
 }
 
 /* The test's stack configuration: small pools as sim_stack_new's defaults. */
@@ -174,11 +182,11 @@ static inline void peer_setup(uint64_t seed, const struct umk_stack_config *cfg)
 	seen_reset();
 }
 
-/* Puts a segment from [2001:db8::b]:sport to [2001:db8::a]:dport on the link (it arrives
- * with the link's delay when the simulation runs). */
-static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_t dlen)
+/* Writes into f the Ethernet frame of a segment from [2001:db8::b]:sport to
+ * [2001:db8::a]:dport with dlen bytes of data and its checksum; returns its length. */
+static inline size_t peer_frame(uint8_t *f, struct tcp_hdr_info *h, const void *data,
+				size_t dlen)
 {
-	uint8_t f[14 + 40 + TCP_MAX_HLEN + 1500];
 	memcpy(f, mac_a, 6);
 	memcpy(f + 6, mac_b, 6);
 	f[12] = 0x86;
@@ -194,7 +202,6 @@ static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_
 	memcpy(ip + 8, &src, 16);
 	memcpy(ip + 24, &dst, 16);
 	size_t hl = tcp_emit(ip + 40, h);
-	assert_true(dlen <= 1500);
 	if (dlen)
 		memcpy(ip + 40 + hl, data, dlen);
 	size_t tl = hl + dlen;
@@ -203,7 +210,16 @@ static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_
 	uint16_t c = csum_ip6(&src, &dst, 6, ip + 40, tl);
 	ip[40 + TCP_OFF_CSUM] = (uint8_t)(c >> 8);
 	ip[40 + TCP_OFF_CSUM + 1] = (uint8_t)c;
-	sim_inject(net, link0, f, 14 + 40 + tl);
+	return 14 + 40 + tl;
+}
+
+/* Puts that segment on the link (it arrives with the link's delay when the simulation
+ * runs). */
+static inline void inject_nowait(struct tcp_hdr_info *h, const void *data, size_t dlen)
+{
+	uint8_t f[14 + 40 + TCP_MAX_HLEN + 1500];
+	assert_true(dlen <= 1500);
+	sim_inject(net, link0, f, peer_frame(f, h, data, dlen));
 }
 
 /* The same, and 5 ms for A to take it and answer. */
