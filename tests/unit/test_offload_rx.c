@@ -45,13 +45,20 @@ static size_t udp_frame(uint8_t *f, uint32_t n, bool good_csum)
 	return dp_frame(f, MAC_US, &src, &dst, IPPROTO6_UDP, 64, u, UDP_HLEN + n);
 }
 
-/* Feeds f as a received frame with `off` (NULL: nothing said); returns set_offload's. */
-static int feed(const uint8_t *f, size_t len, const struct umk_frame_offload *off)
+/* f as a received frame in a packet of the stack's, as a driver makes it. */
+static struct umk_pkt *frame_pkt(const uint8_t *f, size_t len)
 {
 	struct umk_pkt *p = umk_pkt_alloc(H.s, len);
 	assert_non_null(p);
 	memcpy(umk_pkt_data(p), f, len);
 	umk_pkt_set_len(p, len);
+	return p;
+}
+
+/* Feeds f as a received frame with `off` (NULL: nothing said); returns set_offload's. */
+static int feed(const uint8_t *f, size_t len, const struct umk_frame_offload *off)
+{
+	struct umk_pkt *p = frame_pkt(f, len);
 	if (off) {
 		int r = umk_pkt_set_offload(p, off);
 		if (r) {
@@ -107,9 +114,7 @@ static void test_set_offload_checks(void **state)
 	size_t len = udp_frame(f, 16, true);    /* 54 + 8 + 16 = 78 bytes */
 	for (size_t i = 0; i < sizeof(set_cases) / sizeof(set_cases[0]); i++) {
 		const struct set_case *c = &set_cases[i];
-		struct umk_pkt *p = umk_pkt_alloc(H.s, len);
-		memcpy(umk_pkt_data(p), f, len);
-		umk_pkt_set_len(p, len);
+		struct umk_pkt *p = frame_pkt(f, len);
 		struct umk_frame_offload off = { .flags = c->flags, .gso_size = c->gso_size,
 						 .csum_start = c->csum_start,
 						 .csum_offset = c->csum_offset };
