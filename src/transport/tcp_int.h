@@ -397,8 +397,10 @@ void tcp_prr_ack(struct umk_stack *s, struct tcpcb *tp, uint32_t delivered);
 /* Resends the segment at snd_una (fast retransmit, partial ACKs, lost retransmissions). */
 void tcp_retransmit_una(struct umk_stack *s, struct tcpcb *tp);
 /* Fast recovery begins (RFC 6675 / RFC 6582, PRR): ssthresh, recover, the segment at
- * snd_una resent. May it, for the data at snd_una (RFC 6582 3.2 (2))? */
+ * snd_una resent. */
 void tcp_enter_recovery(struct umk_stack *s, struct tcpcb *tp);
+/* RFC 6582 3.2 (2): was the data at snd_una sent after the last recovery or timeout began
+ * (snd_una past recover)? Callers add their own case for snd_una == recover. */
 bool tcp_recovery_allowed(const struct tcpcb *tp);
 
 /* ---- tcp_urgent.c ---- */

@@ -280,8 +280,7 @@ static void rack_detect(struct umk_stack *s, struct tcpcb *tp)
 		}
 		/* RFC 6582 3.2 (2) keeps a recovery off data sent before the last one began;
 		 * the segment at recover was sent after (time, not a count, found it lost) */
-		if ((seq_geq(tp->snd_una, tp->recover) || tp->recover == tp->iss) &&
-		    !tp->rxt_shift) {
+		if ((tcp_recovery_allowed(tp) || tp->snd_una == tp->recover) && !tp->rxt_shift) {
 			COUNT(s, TCP_RACK_LOST);
 			tcp_enter_recovery(s, tp);   /* resends it */
 			return;

@@ -401,15 +401,13 @@ void tcp_output(struct umk_stack *s, struct tcpcb *tp)
 			/* RFC 9293 3.7.4 Nagle, in Minshall's form (Linux's too): a short segment
 			 * only while no other short one is unacknowledged, so the short end of a
 			 * write goes at once rather than after the ACK of all before it (a round
-			 * trip, or an RTO when that ACK is what a loss took) */
+			 * trip, or an RTO when that ACK is what a loss took); and in SACK recovery
+			 * the tail goes as the window lets it, since its SACK is what finds a lost
+			 * retransmission before the RTO (no probes in recovery) */
 			else if (off + len == tp->sq.len &&
 				 ((tp->flags & TF_NODELAY) || tp->snd_nxt == tp->snd_una ||
 				  !(tp->flags & TF_SML_OUT) || seq_leq(tp->snd_sml, tp->snd_una) ||
-				  (tp->flags & TF_FIN_QUEUED)))
-				send = true;
-			/* in SACK recovery the tail goes as the window lets it: its SACK is what
-			 * finds a lost retransmission before the RTO (no probes in recovery) */
-			else if (off + len == tp->sq.len && sack_rec)
+				  (tp->flags & TF_FIN_QUEUED) || sack_rec))
 				send = true;
 			/* RFC 9293 3.8.6.2.1 sender SWS: at least half the largest window */
 			else if (tp->max_sndwnd && len >= tp->max_sndwnd / 2)
