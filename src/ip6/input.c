@@ -222,10 +222,8 @@ static enum verdict no_next_header(struct umk_stack *s, struct umk_pkt **pp,
  * decompressed or moved (ipsec_strip), and its checksum is checked as any other. */
 static void offload_forget(struct umk_pkt *pkt)
 {
-	if ((pkt->flags & PKT_F_OFFLOAD) || pkt->gso_size) {
-		pkt->flags &= (uint8_t)~PKT_F_OFFLOAD;
-		pkt->gso_size = 0;
-	}
+	pkt->flags &= (uint8_t)~PKT_F_OFFLOAD;
+	pkt->gso_size = 0;
 }
 
 /* ESP and AH (ipsec/esp.c, ah.c): transport mode leaves the inner header at w->off */
