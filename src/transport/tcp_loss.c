@@ -208,35 +208,36 @@ static bool ambiguous(struct umk_stack *s, const struct tcpcb *tp,
 	return (uint32_t)s->now - e->time < tp->min_rtt;
 }
 
+/* The newest run overlapping [start, end), or NULL; with th (the ACK that delivered the
+ * range), not a run that ACK may not vouch for (6.2 step 2). */
+static const struct tcp_sent *newest_sent(struct umk_stack *s, struct tcpcb *tp,
+					  const struct tcp_hdr_info *th, uint32_t start,
+					  uint32_t end)
+{
+	for (int i = tp->sent_n - 1; i >= 0; i--) {
+		const struct tcp_sent *e = sent_at(tp, i);
+		if (seq_lt(e->start, end) && seq_gt(e->end, start) &&
+		    !(th && ambiguous(s, tp, th, e)))
+			return e;
+	}
+	return NULL;
+}
+
 /* 6.2 steps 1 and 2 for [start, end), delivered by this ACK (cumulatively or SACKed): the
  * newest run overlapping it is the newest send it holds. */
 static void rack_update(struct umk_stack *s, struct tcpcb *tp, const struct tcp_hdr_info *th,
 			uint32_t start, uint32_t end)
 {
-	for (int i = tp->sent_n - 1; i >= 0; i--) {
-		const struct tcp_sent *e = sent_at(tp, i);
-		if (!seq_lt(e->start, end) || !seq_gt(e->end, start) || ambiguous(s, tp, th, e))
-			continue;
-		uint32_t dend = seq_lt(e->end, end) ? e->end : end;
-		int32_t dt = (int32_t)(e->time - tp->rack_time);
-		if (!tp->rack_valid || dt > 0 || (dt == 0 && seq_gt(dend, tp->rack_end))) {
-			tp->rack_valid = true;
-			tp->rack_time = e->time;
-			tp->rack_end = dend;
-		}
+	const struct tcp_sent *e = newest_sent(s, tp, th, start, end);
+	if (!e)
 		return;
+	uint32_t dend = seq_lt(e->end, end) ? e->end : end;
+	int32_t dt = (int32_t)(e->time - tp->rack_time);
+	if (!tp->rack_valid || dt > 0 || (dt == 0 && seq_gt(dend, tp->rack_end))) {
+		tp->rack_valid = true;
+		tp->rack_time = e->time;
+		tp->rack_end = dend;
 	}
-}
-
-/* The newest send of the segment at SND.UNA, or NULL when the log no longer has it. */
-static const struct tcp_sent *una_sent(struct tcpcb *tp)
-{
-	for (int i = tp->sent_n - 1; i >= 0; i--) {
-		const struct tcp_sent *e = sent_at(tp, i);
-		if (seq_leq(e->start, tp->snd_una) && seq_gt(e->end, tp->snd_una))
-			return e;
-	}
-	return NULL;
 }
 
 /* 6.2 step 5 (4 for the window) for the segment at SND.UNA: lost when it went out before
@@ -248,7 +249,8 @@ static bool una_lost(struct umk_stack *s, struct tcpcb *tp, bool *rxt, uint64_t 
 	*when = 0;
 	if (!tp->rack_valid || !tp->srtt || tp->snd_una == tp->snd_max)
 		return false;
-	const struct tcp_sent *e = una_sent(tp);
+	/* the newest send of the segment at SND.UNA; gone from the log: no verdict */
+	const struct tcp_sent *e = newest_sent(s, tp, NULL, tp->snd_una, tp->snd_una + 1);
 	if (!e)
 		return false;
 	uint32_t seg_end = e->end;
